@@ -1,0 +1,256 @@
+// Every application message of the securechat protocol, in both directions.
+// This file is the single definition of the wire vocabulary: the server, the
+// client library and the UI all import these types, and `decode*` below is
+// the one place where untrusted JSON becomes one of them.
+
+import { ProtocolError } from './errors.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
+
+/** A chat line as stored and delivered. `id` grows monotonically per server. */
+export interface ChatMessage {
+  id: number;
+  room: string;
+  from: string;
+  body: string;
+  /** Server time, milliseconds since the epoch. */
+  ts: number;
+}
+
+export interface RoomInfo {
+  name: string;
+  /** Number of members (persistent membership, online or not). */
+  members: number;
+  /** Whether the requesting user is a member. */
+  joined: boolean;
+}
+
+// ---------------------------------------------------------------- requests
+
+export type Request =
+  | { type: 'register'; id: number; username: string; password: string }
+  | { type: 'login'; id: number; username: string; password: string }
+  | { type: 'resume'; id: number; token: string }
+  | { type: 'logout'; id: number }
+  | { type: 'send'; id: number; room: string; body: string }
+  | { type: 'join'; id: number; room: string }
+  | { type: 'leave'; id: number; room: string }
+  | { type: 'rooms'; id: number }
+  | { type: 'users'; id: number }
+  | { type: 'history'; id: number; room: string; before?: number; after?: number; limit?: number }
+  | { type: 'ping'; id: number };
+
+export type RequestType = Request['type'];
+export type RequestOf<T extends RequestType> = Extract<Request, { type: T }>;
+
+/** What a successful login, registration or resume returns. */
+export interface SessionStart {
+  user: string;
+  /** Opaque bearer token for `resume`; keep it secret. */
+  token: string;
+  expiresAt: number;
+  rooms: RoomInfo[];
+  online: string[];
+  /** The last messages of each joined room, oldest first. */
+  history: Record<string, ChatMessage[]>;
+}
+
+/** The result each request type produces when it succeeds. */
+export interface ResultMap {
+  register: SessionStart;
+  login: SessionStart;
+  resume: SessionStart;
+  logout: Record<string, never>;
+  send: { message: ChatMessage };
+  join: { room: RoomInfo; history: ChatMessage[] };
+  leave: { room: string };
+  rooms: { rooms: RoomInfo[] };
+  users: { online: string[] };
+  history: { room: string; messages: ChatMessage[]; more: boolean };
+  ping: { ts: number };
+}
+
+// ------------------------------------------------------- server to client
+
+export const ERROR_CODES = [
+  'bad_request', // the message did not validate
+  'unknown_type',
+  'not_authenticated',
+  'already_authenticated',
+  'invalid_username',
+  'invalid_password',
+  'username_taken',
+  'invalid_credentials', // unknown user and wrong password alike
+  'invalid_token',
+  'throttled',
+  'rate_limited',
+  'invalid_room',
+  'no_such_room',
+  'not_a_member',
+  'cannot_leave',
+  'body_too_long',
+  'empty_body',
+  'store_unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type ServerMessage =
+  | { [T in RequestType]: { type: 'result'; id: number; for: T; result: ResultMap[T] } }[RequestType]
+  | { type: 'error'; id?: number; code: ErrorCode; message: string; retryAfterMs?: number }
+  | { type: 'message'; message: ChatMessage }
+  | { type: 'notice'; room: string; event: 'join' | 'leave'; user: string; ts: number }
+  | { type: 'presence'; event: 'online' | 'offline'; user: string; ts: number }
+  | { type: 'bye'; reason: string };
+
+export type ResultMessage = Extract<ServerMessage, { type: 'result' }>;
+
+// -------------------------------------------------------------- validation
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(obj: Json, key: string, maxLength: number): string {
+  const value = obj[key];
+  if (typeof value !== 'string') throw new ProtocolError('bad_request', `"${key}" must be a string`);
+  if (value.length > maxLength) throw new ProtocolError('bad_request', `"${key}" is too long`);
+  return value;
+}
+
+function int(obj: Json, key: string, min: number, max: number): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ProtocolError('bad_request', `"${key}" must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function optionalInt(obj: Json, key: string, min: number, max: number): number | undefined {
+  return obj[key] === undefined ? undefined : int(obj, key, min, max);
+}
+
+/** Usernames, passwords and room names are checked properly by the server; this only bounds them. */
+const MAX_NAME_CHARS = 256;
+const MAX_PASSWORD_CHARS = 4096;
+const MAX_TOKEN_CHARS = 128;
+/** UTF-16 length can exceed UTF-8 byte length by at most this factor, so this bounds parsing only. */
+const MAX_BODY_CHARS = MAX_BODY_BYTES;
+export const MAX_HISTORY_PAGE = 200;
+
+/**
+ * Turns untrusted JSON text into a Request, or throws a ProtocolError with
+ * code `bad_request` / `unknown_type`. The `id` of a request that failed
+ * validation is reported back on the error when it could be read.
+ */
+export function decodeRequest(text: string): Request {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('bad_request', 'message is not valid JSON');
+  }
+  if (!isObject(raw)) throw new ProtocolError('bad_request', 'message must be a JSON object');
+  const requestId = typeof raw.id === 'number' && Number.isSafeInteger(raw.id) ? raw.id : undefined;
+  try {
+    return readRequest(raw);
+  } catch (error) {
+    if (error instanceof ProtocolError && requestId !== undefined) error.requestId = requestId;
+    throw error;
+  }
+}
+
+function readRequest(raw: Json): Request {
+  const id = int(raw, 'id', 0, Number.MAX_SAFE_INTEGER);
+  switch (raw.type) {
+    case 'register':
+    case 'login':
+      return {
+        type: raw.type,
+        id,
+        username: str(raw, 'username', MAX_NAME_CHARS),
+        password: str(raw, 'password', MAX_PASSWORD_CHARS),
+      };
+    case 'resume':
+      return { type: 'resume', id, token: str(raw, 'token', MAX_TOKEN_CHARS) };
+    case 'send':
+      return { type: 'send', id, room: str(raw, 'room', MAX_NAME_CHARS), body: str(raw, 'body', MAX_BODY_CHARS) };
+    case 'join':
+    case 'leave':
+      return { type: raw.type, id, room: str(raw, 'room', MAX_NAME_CHARS) };
+    case 'history': {
+      const request: RequestOf<'history'> = { type: 'history', id, room: str(raw, 'room', MAX_NAME_CHARS) };
+      const before = optionalInt(raw, 'before', 0, Number.MAX_SAFE_INTEGER);
+      const after = optionalInt(raw, 'after', 0, Number.MAX_SAFE_INTEGER);
+      const limit = optionalInt(raw, 'limit', 1, MAX_HISTORY_PAGE);
+      if (before !== undefined && after !== undefined) {
+        throw new ProtocolError('bad_request', '"before" and "after" cannot be combined');
+      }
+      if (before !== undefined) request.before = before;
+      if (after !== undefined) request.after = after;
+      if (limit !== undefined) request.limit = limit;
+      return request;
+    }
+    case 'logout':
+    case 'rooms':
+    case 'users':
+    case 'ping':
+      return { type: raw.type, id };
+    default:
+      throw new ProtocolError('unknown_type', `unknown message type ${JSON.stringify(String(raw.type)).slice(0, 40)}`);
+  }
+}
+
+/**
+ * The client's side of the boundary: the server is authenticated by its
+ * pinned key, but its messages are still checked for shape so that a bug
+ * there cannot crash a client.
+ */
+export function decodeServerMessage(text: string): ServerMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('bad_request', 'server sent invalid JSON');
+  }
+  if (!isObject(raw) || typeof raw.type !== 'string') {
+    throw new ProtocolError('bad_request', 'server message must be an object with a type');
+  }
+  switch (raw.type) {
+    case 'result':
+      int(raw, 'id', 0, Number.MAX_SAFE_INTEGER);
+      str(raw, 'for', 32);
+      if (!isObject(raw.result)) throw new ProtocolError('bad_request', 'result must be an object');
+      break;
+    case 'error':
+      str(raw, 'code', 64);
+      str(raw, 'message', 4096);
+      break;
+    case 'message':
+      if (!isChatMessage(raw.message)) throw new ProtocolError('bad_request', 'malformed chat message');
+      break;
+    case 'notice':
+    case 'presence':
+      str(raw, 'user', MAX_NAME_CHARS);
+      str(raw, 'event', 16);
+      break;
+    case 'bye':
+      str(raw, 'reason', 4096);
+      break;
+    default:
+      throw new ProtocolError('unknown_type', 'unknown server message type');
+  }
+  return raw as unknown as ServerMessage;
+}
+
+export function isChatMessage(value: unknown): value is ChatMessage {
+  return (
+    isObject(value) &&
+    typeof value.id === 'number' &&
+    typeof value.room === 'string' &&
+    typeof value.from === 'string' &&
+    typeof value.body === 'string' &&
+    typeof value.ts === 'number'
+  );
+}
