@@ -1,0 +1,226 @@
+// One logged-in session of the interactive client: the prompt, what arrives
+// from the server, the slash commands, and the lines being sent. It ends on
+// /logout, /quit (or Ctrl-D), when the server ends the session, or when the
+// server's key changes under a reconnect.
+
+import type { ChatClient, ConnectionState } from '../../net/client.ts';
+import { ChannelError, RequestError, ServerKeyMismatchError } from '../../net/errors.ts';
+import type { ChatMessage, SessionStart } from '../../net/schema.ts';
+import { helpLines, resolveCommand, type CommandContext } from './commands.ts';
+import { ConnectionStatus } from './connection-status.ts';
+import { styledError, styledMessage, styledNotice } from './format.ts';
+import { parseInput } from './input.ts';
+import { LiveSession } from './live-session.ts';
+import { Outbox } from './outbox.ts';
+import type { Paint } from './style.ts';
+import type { Terminal } from './terminal.ts';
+import { mismatchText } from './trust-text.ts';
+
+export type SessionEnd = { how: 'logout' | 'quit' | 'ended' } | { how: 'key_mismatch'; error: ServerKeyMismatchError };
+
+export interface ChatSessionOptions {
+  terminal: Terminal;
+  client: ChatClient;
+  paint: Paint;
+  address: string;
+  start: SessionStart;
+  room: string;
+  fingerprintSource: string | undefined;
+}
+
+const QUIT_GRACE_MS = 5000;
+
+export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd> {
+  const { terminal, client, paint, address, start } = options;
+  const me = start.user;
+  let room = 'general';
+  let finished = false;
+  let missedHeaderShown = false;
+  let resolveEnd: (end: SessionEnd) => void = () => {};
+  const ended = new Promise<SessionEnd>((resolve) => {
+    resolveEnd = resolve;
+  });
+
+  const notice = (text: string, ts = Date.now()): void => terminal.print(styledNotice(ts, text, paint));
+  const error = (text: string): void => terminal.print(styledError(Date.now(), text, paint));
+  const show = (message: ChatMessage, missed = false): void =>
+    terminal.print(
+      styledMessage(message, { own: message.from === me, missed, ...(message.room !== room ? { roomLabel: message.room } : {}) }, paint),
+    );
+  const promptText = (): string => {
+    const suffix = status.promptSuffix;
+    return `[${room}] ${me}${suffix === '' ? '' : paint('notice', suffix)}> `;
+  };
+
+  const status = new ConnectionStatus(address, { notice, refreshPrompt: () => terminal.setPrompt(promptText()) });
+  const live = new LiveSession(client);
+  const outbox = new Outbox(client, live, {
+    acknowledged: () => {},
+    refused: (target, body, reason) => error(`not sent to ${target}: ${describe(reason)} (${preview(body)})`),
+    waiting: () => notice('not connected: the line will be sent once the connection is back'),
+  });
+
+  // ------------------------------------------------------------ server events
+  const listeners = {
+    message(message: ChatMessage, missed: boolean) {
+      outbox.saw(message);
+      if (missed && !missedHeaderShown) {
+        missedHeaderShown = true;
+        notice('while you were away:');
+      }
+      show(message, missed);
+    },
+    notice(event: { room: string; event: 'join' | 'leave'; user: string; ts: number }) {
+      notice(`${event.user} ${event.event === 'join' ? 'joined' : 'left'} ${event.room}`, event.ts);
+    },
+    presence(event: { event: 'online' | 'offline'; user: string; ts: number }) {
+      if (event.user !== me) notice(`${event.user} is ${event.event}`, event.ts);
+    },
+    bye(reason: string) {
+      notice(`the server says: ${reason}`);
+    },
+    state(state: ConnectionState, detail?: string) {
+      if (state === 'reconnecting') missedHeaderShown = false;
+      status.onState(state, detail);
+    },
+    session(_start: SessionStart, automatic: boolean) {
+      if (automatic) status.onResumed();
+    },
+    sessionEnded(reason: string) {
+      error(`the server ended the session (${reason}); log in again`);
+      finish({ how: 'ended' });
+    },
+    error(failure: Error) {
+      if (failure instanceof ServerKeyMismatchError) {
+        finish({ how: 'key_mismatch', error: failure });
+      } else {
+        error(describe(failure));
+      }
+    },
+  };
+  client.on('message', listeners.message);
+  client.on('notice', listeners.notice);
+  client.on('presence', listeners.presence);
+  client.on('bye', listeners.bye);
+  client.on('state', listeners.state);
+  client.on('session', listeners.session);
+  client.on('sessionEnded', listeners.sessionEnded);
+  client.on('error', listeners.error);
+
+  function finish(end: SessionEnd): void {
+    if (finished) return;
+    finished = true;
+    client.off('message', listeners.message);
+    client.off('notice', listeners.notice);
+    client.off('presence', listeners.presence);
+    client.off('bye', listeners.bye);
+    client.off('state', listeners.state);
+    client.off('session', listeners.session);
+    client.off('sessionEnded', listeners.sessionEnded);
+    client.off('error', listeners.error);
+    live.end('the session is over');
+    terminal.closeChat();
+    if (end.how === 'key_mismatch') mismatchText(end.error, options.fingerprintSource).forEach((line) => error(line));
+    resolveEnd(end);
+  }
+
+  async function leave(how: 'logout' | 'quit'): Promise<void> {
+    if (outbox.size > 0) {
+      notice(`sending ${outbox.size} more line(s)…`);
+      await Promise.race([outbox.drain(), sleep(QUIT_GRACE_MS)]);
+    }
+    try {
+      await client.logout();
+    } catch (failure) {
+      if (how === 'logout') {
+        // Still holding a valid token: the library would resume it after a reconnect.
+        error(`could not log out: ${describe(failure as Error)}; try again once connected`);
+        return;
+      }
+    }
+    if (how === 'logout') notice(`logged out ${me}`);
+    finish({ how });
+  }
+
+  // ------------------------------------------------------------ typed lines
+  const context: CommandContext = {
+    get room() {
+      return room;
+    },
+    switchRoom(next) {
+      room = next;
+      terminal.setPrompt(promptText());
+    },
+    notice,
+    error,
+    showMessages: (messages) => messages.forEach((message) => show(message)),
+    help: () => {
+      notice('commands:');
+      helpLines().forEach((line) => notice(`  ${line}`));
+      notice('  anything else is sent to the current room; Up/Down recall earlier lines, Tab completes commands');
+    },
+    end: (how) => void leave(how),
+    client,
+  };
+
+  async function onLine(line: string): Promise<void> {
+    const input = parseInput(line);
+    switch (input.kind) {
+      case 'empty':
+        return;
+      case 'message':
+        show({ id: 0, room, from: me, body: input.text, ts: Date.now() });
+        outbox.enqueue(room, input.text);
+        return;
+      case 'command': {
+        const dispatch = resolveCommand(input.name, input.args);
+        if (!dispatch.ok) return error(dispatch.error);
+        try {
+          await dispatch.command.run(context, dispatch.args);
+        } catch (failure) {
+          error(`/${dispatch.command.name}: ${describe(failure as Error)}`);
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ start
+  void (async () => {
+    const joined = start.rooms.filter((info) => info.joined).map((info) => info.name);
+    notice(`logged in as ${me}; rooms: ${joined.join(', ')}; online: ${start.online.join(', ')}`);
+    notice('type /help for the commands');
+    if (options.room !== 'general' && start.history[options.room] === undefined) {
+      await context.client
+        .join(options.room)
+        .then(({ room: info, history }) => {
+          room = info.name;
+          history.forEach((message) => show(message));
+        })
+        .catch((failure: Error) => error(`cannot join ${options.room}: ${describe(failure)}`));
+    } else {
+      room = options.room;
+      (start.history[room] ?? []).forEach((message) => show(message));
+    }
+    if (finished) return;
+    terminal.openChat(promptText(), {
+      line: (line) => void onLine(line),
+      close: () => void leave('quit'),
+    });
+  })();
+
+  return ended;
+}
+
+function describe(error: Error): string {
+  if (error instanceof ChannelError && error.code === 'closed') return 'not connected to the server (reconnecting)';
+  if (error instanceof RequestError) return error.message;
+  return error.message;
+}
+
+function preview(body: string): string {
+  return body.length > 40 ? `"${body.slice(0, 40)}…"` : `"${body}"`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
