@@ -36,3 +36,35 @@ export class ChannelError extends Error {
     this.name = 'ChannelError';
   }
 }
+
+/** The server presented a key other than the one pinned (or given with --fingerprint). */
+export class ServerKeyMismatchError extends ChannelError {
+  constructor(
+    readonly address: string,
+    readonly expected: string,
+    readonly actual: string,
+    /** Where the pin lives, so the message can say how to reset it; undefined when pinned by option. */
+    readonly pinFile: string | undefined,
+  ) {
+    super(
+      'server_key_mismatch',
+      `the server at ${address} presented key ${actual}, but ${expected} was expected` +
+        (pinFile
+          ? `. If the server's key was changed on purpose, remove the "${address}" entry from ${pinFile} and connect again.`
+          : '. Check the fingerprint you were given.'),
+    );
+    this.name = 'ServerKeyMismatchError';
+  }
+}
+
+/** The server answered a request with a typed error. */
+export class RequestError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}

@@ -4,7 +4,7 @@
 // the one place where untrusted JSON becomes one of them.
 
 import { ProtocolError } from './errors.ts';
-import { MAX_BODY_BYTES } from './limits.ts';
+import { MAX_CLIENT_MESSAGE_BYTES } from './limits.ts';
 
 /** A chat line as stored and delivered. `id` grows monotonically per server. */
 export interface ChatMessage {
@@ -135,8 +135,8 @@ function optionalInt(obj: Json, key: string, min: number, max: number): number |
 const MAX_NAME_CHARS = 256;
 const MAX_PASSWORD_CHARS = 4096;
 const MAX_TOKEN_CHARS = 128;
-/** UTF-16 length can exceed UTF-8 byte length by at most this factor, so this bounds parsing only. */
-const MAX_BODY_CHARS = MAX_BODY_BYTES;
+/** Bounds parsing only: the exact limit (MAX_BODY_BYTES of UTF-8) is checked by the send handler, so that one byte over gets body_too_long and the connection stays. */
+const MAX_BODY_CHARS = MAX_CLIENT_MESSAGE_BYTES;
 export const MAX_HISTORY_PAGE = 200;
 
 /**

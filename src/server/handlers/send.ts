@@ -1,0 +1,31 @@
+import type { ServerMessage } from '../../net/schema.ts';
+import { RequestError } from '../../net/errors.ts';
+import { MAX_BODY_BYTES } from '../../net/limits.ts';
+import { toChatMessage } from '../context.ts';
+import { type Handler, signedIn } from './handler.ts';
+import { memberRoom } from './rooms.ts';
+
+export const send: Handler<'send'> = {
+  access: 'user',
+  async handle(request, connection, context) {
+    const user = signedIn(connection);
+    const room = memberRoom(request.room, user.id, context);
+    if (request.body.trim().length === 0) throw new RequestError('empty_body', 'the message is empty');
+    const bytes = Buffer.byteLength(request.body, 'utf8');
+    if (bytes > MAX_BODY_BYTES) {
+      throw new RequestError('body_too_long', `the message is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
+    }
+    const wait = context.messageRate.take(`user:${user.id}`, context.now());
+    if (wait > 0) {
+      throw new RequestError('rate_limited', `you are sending too fast; wait ${Math.ceil(wait / 1000)} s`, wait);
+    }
+    // Durable before anyone hears of it: the acknowledgement means "kept".
+    const record = await context.store.appendMessage({ roomId: room.id, userId: user.id, body: request.body, sentAt: context.now() });
+    const message = toChatMessage(context.store, record);
+    if (context.logBodies) context.log('message', { user: user.name, room: room.name, id: message.id, body: message.body });
+    const event: ServerMessage = { type: 'message', message };
+    // Encoded once; each recipient connection only encrypts it.
+    context.hub.toRoom(room.id, Buffer.from(JSON.stringify(event)), connection);
+    return { message };
+  },
+};
