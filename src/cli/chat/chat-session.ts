@@ -26,6 +26,8 @@ export interface ChatSessionOptions {
   start: SessionStart;
   room: string;
   fingerprintSource: string | undefined;
+  /** known_servers.json, named when the key changes. */
+  pinFile: string;
 }
 
 const QUIT_GRACE_MS = 5000;
@@ -120,7 +122,7 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
     client.off('error', listeners.error);
     live.end('the session is over');
     terminal.closeChat();
-    if (end.how === 'key_mismatch') mismatchText(end.error, options.fingerprintSource).forEach((line) => error(line));
+    if (end.how === 'key_mismatch') mismatchText(end.error, options.fingerprintSource, options.pinFile).forEach((line) => error(line));
     resolveEnd(end);
   }
 
@@ -212,6 +214,7 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
 }
 
 function describe(error: Error): string {
+  if (error instanceof ServerKeyMismatchError) return "the server's key changed";
   if (error instanceof ChannelError && error.code === 'closed') return 'not connected to the server (reconnecting)';
   if (error instanceof RequestError) return error.message;
   return error.message;

@@ -89,10 +89,11 @@ export const COMMANDS: readonly SlashCommand[] = [
     async run(ctx) {
       const rooms = await ctx.client.rooms();
       if (rooms.length === 0) return ctx.notice('no rooms');
+      const width = Math.max(...rooms.map((room) => room.name.length));
       ctx.notice('rooms:');
       for (const room of rooms) {
         const here = room.name === ctx.room ? ' <- here' : '';
-        ctx.notice(`  ${room.name}  ${plural(room.members, 'member')}${room.joined ? ', joined' : ''}${here}`);
+        ctx.notice(`  ${room.name.padEnd(width)}  ${plural(room.members, 'member')}${room.joined ? ', joined' : ''}${here}`);
       }
     },
   },

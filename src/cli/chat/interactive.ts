@@ -5,15 +5,16 @@
 import type { ChatSettings } from '../../config/settings.ts';
 import type { Env } from '../../config/paths.ts';
 import { ServerKeyMismatchError } from '../../net/errors.ts';
+import { KnownServers } from '../../net/known-servers.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_SERVER_KEY_MISMATCH } from '../exit-codes.ts';
 import { runChatSession } from './chat-session.ts';
+import { connectFailure } from './connect-failure.ts';
 import { connectTrusted, KeyNotTrusted } from './connect.ts';
 import { styledError, styledNotice } from './format.ts';
 import { loginPrompt } from './login.ts';
 import { colourWanted, painter } from './style.ts';
 import { Terminal } from './terminal.ts';
 import { firstContactText, mismatchText } from './trust-text.ts';
-import { connectFailure } from './connect-failure.ts';
 
 export async function runInteractive(settings: ChatSettings, env: Env, fingerprintSource: string | undefined): Promise<number> {
   const paint = painter(colourWanted(process.stdout, env));
@@ -21,7 +22,7 @@ export async function runInteractive(settings: ChatSettings, env: Env, fingerpri
   const info = (text: string): void => terminal.print(styledNotice(Date.now(), text, paint));
   const error = (text: string): void => terminal.print(styledError(Date.now(), text, paint));
 
-  const address = `${settings.host}:${settings.port}`;
+  const address = KnownServers.address(settings.host, settings.port);
   info(`connecting to ${address}…`);
   let connected;
   try {
@@ -40,7 +41,7 @@ export async function runInteractive(settings: ChatSettings, env: Env, fingerpri
     });
   } catch (failure) {
     if (failure instanceof ServerKeyMismatchError) {
-      mismatchText(failure, fingerprintSource).forEach((line) => error(line));
+      mismatchText(failure, fingerprintSource, settings.knownServersFile).forEach((line) => error(line));
       return EXIT_SERVER_KEY_MISMATCH;
     }
     if (failure instanceof KeyNotTrusted) {
@@ -53,11 +54,24 @@ export async function runInteractive(settings: ChatSettings, env: Env, fingerpri
   const { client, fingerprint } = connected;
   info(`connected to ${connected.address}, server key ${fingerprint}`);
 
+  // Between sessions (at the login prompt) nobody else listens; a session has its own listener.
+  let inSession = false;
+  client.on('error', (failure) => {
+    if (inSession) return;
+    if (failure instanceof ServerKeyMismatchError) {
+      mismatchText(failure, fingerprintSource, settings.knownServersFile).forEach((line) => error(line));
+      client.close();
+      process.exit(EXIT_SERVER_KEY_MISMATCH);
+    }
+    error(failure.message);
+  });
+
   let suggestedUser = settings.user;
   try {
     for (;;) {
       const start = await loginPrompt(terminal, client, { info, error }, suggestedUser);
       if (start === undefined) return EXIT_OK;
+      inSession = true;
       suggestedUser = start.user;
       const end = await runChatSession({
         terminal,
@@ -67,7 +81,9 @@ export async function runInteractive(settings: ChatSettings, env: Env, fingerpri
         start,
         room: settings.room,
         fingerprintSource,
+        pinFile: settings.knownServersFile,
       });
+      inSession = false;
       if (end.how === 'quit') return EXIT_OK;
       if (end.how === 'key_mismatch') return EXIT_SERVER_KEY_MISMATCH;
     }

@@ -19,10 +19,11 @@ export class LiveSession {
 
   /** Created right after a successful login or registration. */
   constructor(client: ChatClient) {
-    const onState = (state: string, detail?: string): void => {
+    const onState = (state: string): void => {
       if (state === 'connected') return; // not usable until the resume is done
       this.live = false;
-      if (state === 'closed') this.end(detail ?? 'the connection was closed');
+      // The library gives up only for good reasons (a changed server key); they are reported on their own.
+      if (state === 'closed') this.end('the connection was closed');
     };
     const onSession = (): void => {
       this.live = true;

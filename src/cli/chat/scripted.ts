@@ -84,7 +84,7 @@ export async function runScripted(settings: ChatSettings, env: Env, fingerprintS
     }));
   } catch (failure) {
     if (failure instanceof ServerKeyMismatchError) {
-      mismatchText(failure, fingerprintSource).forEach(diag);
+      mismatchText(failure, fingerprintSource, settings.knownServersFile).forEach(diag);
       return EXIT_SERVER_KEY_MISMATCH;
     }
     diag(connectFailure(failure as Error, address));
@@ -97,7 +97,7 @@ export async function runScripted(settings: ChatSettings, env: Env, fingerprintS
   });
   client.on('error', (failure) => {
     if (failure instanceof ServerKeyMismatchError) {
-      mismatchText(failure, fingerprintSource).forEach(diag);
+      mismatchText(failure, fingerprintSource, settings.knownServersFile).forEach(diag);
       settle({ code: EXIT_SERVER_KEY_MISMATCH });
     } else {
       diag(neutralise(failure.message));

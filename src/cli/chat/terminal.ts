@@ -110,10 +110,13 @@ export class Terminal {
     rl.prompt();
   }
 
+  /** Closes the chat prompt and takes the prompt line off the screen. */
   closeChat(): void {
     const rl = this.chat;
+    if (rl === undefined) return;
     this.chat = undefined;
-    rl?.close();
+    this.clearPromptArea(rl);
+    rl.close();
   }
 
   setPrompt(prompt: string): void {

@@ -11,8 +11,15 @@ export function firstContactText(address: string, fingerprint: string): string[]
   ];
 }
 
-export function mismatchText(error: ServerKeyMismatchError, fingerprintSource: string | undefined): string[] {
-  const pinnedBy = error.pinFile !== undefined ? `pinned in ${error.pinFile}` : `given by ${fingerprintSource ?? '--fingerprint'}`;
+/**
+ * `fingerprintSource` names where a fingerprint given by the person came from
+ * (--fingerprint, SECURECHAT_FINGERPRINT, the config file); undefined when the
+ * expected key is the one pinned in `pinFile`.
+ */
+export function mismatchText(error: ServerKeyMismatchError, fingerprintSource: string | undefined, pinFile: string): string[] {
+  const givenByPerson = fingerprintSource !== undefined && error.pinFile === undefined;
+  const file = error.pinFile ?? pinFile;
+  const pinnedBy = givenByPerson ? `given by ${fingerprintSource}` : `pinned in ${file}`;
   const lines = [
     `WARNING: the server at ${error.address} presented a different key than expected.`,
     `    expected:  ${error.expected}  (${pinnedBy})`,
@@ -20,13 +27,13 @@ export function mismatchText(error: ServerKeyMismatchError, fingerprintSource: s
     'Someone may be intercepting the connection, or the server was set up again with a new key.',
     'No password was sent. Check the new fingerprint with whoever runs the server; if the change is expected,',
   ];
-  if (error.pinFile !== undefined) {
-    lines.push(
-      `either remove the "${error.address}" entry from ${error.pinFile},`,
-      `or connect once with --fingerprint ${error.actual}`,
-    );
+  if (givenByPerson) {
+    lines.push(`connect with --fingerprint ${error.actual} (or correct ${fingerprintSource}).`);
   } else {
-    lines.push(`connect with --fingerprint ${error.actual} (or fix ${fingerprintSource ?? 'the fingerprint option'}).`);
+    lines.push(
+      `either remove the "${error.address}" entry from ${file},`,
+      `or connect once with --fingerprint ${error.actual} (which replaces the pin).`,
+    );
   }
   return lines;
 }
