@@ -32,6 +32,8 @@ export interface ClientOptions {
   autoReconnect?: boolean;
   requestTimeoutMs?: number;
   handshakeTimeoutMs?: number;
+  /** Source address of the TCP connection (a host with several addresses; load tests). */
+  localAddress?: string;
   /** Milliseconds to wait before reconnect attempt n (0-based); tests fix it. */
   reconnectDelay?: (attempt: number) => number;
 }
@@ -92,7 +94,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   async connect(): Promise<{ fingerprint: string; firstContact: boolean }> {
     this.closedByUs = false;
     this.setState(this.state === 'reconnecting' ? 'reconnecting' : 'connecting');
-    const socket = await openSocket(this.options.host, this.options.port);
+    const socket = await openSocket(this.options.host, this.options.port, this.options.localAddress);
     let firstContact = false;
     const { channel, serverStaticKey } = await clientHandshake(socket, {
       timeoutMs: this.options.handshakeTimeoutMs ?? 10_000,
@@ -355,9 +357,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 }
 
-function openSocket(host: string, port: number): Promise<Socket> {
+function openSocket(host: string, port: number, localAddress: string | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host, port, noDelay: true });
+    const socket = tcpConnect({ host, port, noDelay: true, ...(localAddress ? { localAddress } : {}) });
     socket.once('connect', () => {
       socket.off('error', reject);
       resolve(socket);

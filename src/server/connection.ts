@@ -9,8 +9,6 @@ import type { Recipient } from './hub.ts';
 
 /** Past this many unsent bytes the peer is not keeping up; it resumes and fetches what it missed. */
 export const MAX_OUTBOUND_BYTES = 4 * 1024 * 1024;
-/** A connection that completes the handshake but never logs in. */
-export const LOGIN_TIMEOUT_MS = 60_000;
 
 export interface SignedInUser {
   id: number;
@@ -30,6 +28,8 @@ export class Connection implements Recipient {
     readonly address: string,
     readonly channel: SecureChannel,
     private readonly context: ServerContext,
+    /** A connection that completes the handshake but never logs in is closed after this. */
+    private readonly loginTimeoutMs: number,
   ) {
     this.armLoginTimer();
   }
@@ -56,7 +56,9 @@ export class Connection implements Recipient {
     this.deliver(Buffer.from(JSON.stringify(message)));
   }
 
-  signIn(user: SignedInUser): void {
+  /** Returns false when the connection closed while the login was being checked: nothing is signed in then. */
+  signIn(user: SignedInUser): boolean {
+    if (this.closing) return false;
     clearTimeout(this.loginTimer);
     this.user = user;
     const cameOnline = this.context.hub.addConnection(this, user.id, user.name);
@@ -64,6 +66,7 @@ export class Connection implements Recipient {
       const presence: ServerMessage = { type: 'presence', event: 'online', user: user.name, ts: this.context.now() };
       this.context.hub.toEveryone(Buffer.from(JSON.stringify(presence)), this);
     }
+    return true;
   }
 
   signOut(): void {
@@ -98,7 +101,8 @@ export class Connection implements Recipient {
 
   private armLoginTimer(): void {
     clearTimeout(this.loginTimer);
-    this.loginTimer = setTimeout(() => this.close('no login within 60 seconds'), LOGIN_TIMEOUT_MS);
+    const seconds = Math.round(this.loginTimeoutMs / 1000);
+    this.loginTimer = setTimeout(() => this.close(`no login within ${seconds} seconds`), this.loginTimeoutMs);
     this.loginTimer.unref();
   }
 }

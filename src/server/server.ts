@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { serverHandshake } from '../net/channel.ts';
 import { ChannelError } from '../net/errors.ts';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../net/limits.ts';
-import { LoginThrottle, RateLimiter, validateRoomName } from './accounts/index.ts';
+import { LoginThrottle, RateLimiter, clientAddressKey, validateRoomName } from './accounts/index.ts';
 import { ConnectionLimiter } from './connection-limiter.ts';
 import { Connection } from './connection.ts';
 import type { ServerContext } from './context.ts';
@@ -17,7 +17,7 @@ import { Hub } from './hub.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { type Logger, createLogger } from './log.ts';
 import type { ChatStore } from './store/chat-store.ts';
-import { SqlJsStore } from './store/index.ts';
+import { SqlJsStore, type StoreFileSystem } from './store/index.ts';
 
 export interface ServerOptions {
   host: string;
@@ -30,6 +30,12 @@ export interface ServerOptions {
   handshakeTimeoutMs?: number;
   /** Chat lines per user: a burst, then a steady rate. */
   messageRate?: { burst: number; perSecond: number };
+  /** Noise handshakes per client address (each costs the server X25519 work). */
+  handshakeRate?: { burst: number; perSecond: number };
+  /** A connection that completes the handshake but does not log in is closed after this. */
+  loginTimeoutMs?: number;
+  /** The store's file operations; tests inject faults here. */
+  storeFileSystem?: StoreFileSystem;
 }
 
 export interface RunningServer {
@@ -45,15 +51,22 @@ export interface RunningServer {
 export const GENERAL_ROOM = 'general';
 const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
 /** A person typing fast, or pasting a few lines, stays well inside this. */
 const DEFAULT_MESSAGE_RATE = { burst: 20, perSecond: 5 };
+/** A whole office behind one NAT address reconnecting at once fits the burst. */
+const DEFAULT_HANDSHAKE_RATE = { burst: 64, perSecond: 8 };
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? createLogger();
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const identity = loadOrCreateIdentity(options.dataDir);
   if (identity.created) log('identity_created', { file: identity.file, fingerprint: identity.fingerprint });
-  const store: ChatStore = await SqlJsStore.open({ dir: join(options.dataDir, 'store'), log });
+  const store: ChatStore = await SqlJsStore.open({
+    dir: join(options.dataDir, 'store'),
+    log,
+    ...(options.storeFileSystem ? { fs: options.storeFileSystem } : {}),
+  });
   const general = validateRoomName(GENERAL_ROOM);
   if (!general.ok) throw new Error('the default room name is invalid');
   const generalRoom = await store.ensureRoom(general.name, general.key, Date.now());
@@ -69,18 +82,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now: Date.now,
   };
   const limiter = new ConnectionLimiter(options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
+  const handshakeRate = new RateLimiter(options.handshakeRate ?? DEFAULT_HANDSHAKE_RATE);
+  const loginTimeoutMs = options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
   const connections = new Set<Connection>();
   let nextConnectionId = 1;
 
   const accept = async (socket: Socket): Promise<void> => {
     const address = socket.remoteAddress ?? 'unknown';
     socket.on('error', () => {}); // every end of a socket is handled through 'close'
-    if (!limiter.acquire(address)) {
-      log('connection_refused', { address, reason: 'too many connections from this address' });
+    // IPv6 clients are counted per /64, which one host usually owns whole.
+    const addressKey = clientAddressKey(address);
+    if (handshakeRate.take(addressKey) > 0) {
+      log('connection_refused', { address, reason: 'too many new connections from this address' });
       socket.destroy();
       return;
     }
-    socket.once('close', () => limiter.release(address));
+    if (!limiter.acquire(addressKey)) {
+      log('connection_refused', { address, reason: 'too many open connections from this address' });
+      socket.destroy();
+      return;
+    }
+    socket.once('close', () => limiter.release(addressKey));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     const id = nextConnectionId++;
@@ -96,7 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log('handshake_failed', { connection: id, address, code });
       return;
     }
-    const connection = new Connection(id, address, channel, context);
+    const connection = new Connection(id, address, channel, context, loginTimeoutMs);
     connections.add(connection);
     channel.on('message', (bytes) => dispatch(bytes, connection, context));
     channel.on('failure', (error) => {

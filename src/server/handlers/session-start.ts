@@ -1,6 +1,7 @@
 // What login, registration and resume share: a token, the sign-in, and the
 // picture a client needs to start (rooms, who is online, recent history).
 
+import { RequestError } from '../../net/errors.ts';
 import type { SessionStart } from '../../net/schema.ts';
 import { SESSION_TTL_MS, newSessionToken } from '../accounts/index.ts';
 import type { Connection } from '../connection.ts';
@@ -26,7 +27,10 @@ export function beginSession(
   connection: Connection,
   context: ServerContext,
 ): SessionStart {
-  connection.signIn({ id: user.id, name: user.name, tokenHash: session.tokenHash });
+  if (!connection.signIn({ id: user.id, name: user.name, tokenHash: session.tokenHash })) {
+    // The client hung up mid-login: its answer has nowhere to go, and it must not linger as online.
+    throw new RequestError('not_authenticated', 'the connection closed during login');
+  }
   const { store } = context;
   const rooms = store.roomsOfUser(user.id);
   const history: SessionStart['history'] = {};
