@@ -9,6 +9,7 @@ import { parseCommandArgs } from './args.ts';
 import { chatCommand } from './commands/chat.ts';
 import type { Command } from './commands/command.ts';
 import { guiCommand } from './commands/gui.ts';
+import { IMPORT_USERS, IMPORT_USERS_SUMMARY, importUsersMain } from './commands/import-users.ts';
 import { repairCommand } from './commands/repair.ts';
 import { serverCommand } from './commands/server.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
@@ -18,7 +19,7 @@ import { packageVersion } from './version.ts';
 const COMMANDS: readonly Command[] = [serverCommand, chatCommand, guiCommand, repairCommand];
 
 function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  const width = Math.max(IMPORT_USERS.length, ...COMMANDS.map((command) => command.name.length));
   return [
     'Usage: securechat <command> [options]',
     '',
@@ -26,6 +27,7 @@ function mainHelp(): string {
     '',
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    `  ${IMPORT_USERS.padEnd(width)}  ${IMPORT_USERS_SUMMARY}`,
     '',
     'securechat <command> --help   the options of one command',
     'securechat --version          the version',
@@ -55,6 +57,8 @@ export async function main(argv: readonly string[], env: Env): Promise<number> {
     process.stdout.write(`securechat ${packageVersion()}\n`);
     return EXIT_OK;
   }
+  // An operator command with its own small parser (it takes only --home): not in the option table.
+  if (first === IMPORT_USERS) return importUsersMain(rest, env);
   const command = COMMANDS.find((candidate) => candidate.name === first);
   if (command === undefined) {
     return usageError(
