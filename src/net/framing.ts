@@ -27,6 +27,8 @@ export class FrameDecoder {
 
   /** Returns every frame completed by this chunk; throws ChannelError('frame_too_large'). */
   push(chunk: Buffer): Buffer[] {
+    // An empty chunk is never kept: peekLength reads the header from the first two chunks.
+    if (chunk.length === 0) return [];
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     const frames: Buffer[] = [];
