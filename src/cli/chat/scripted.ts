@@ -69,6 +69,13 @@ export async function runScripted(settings: ChatSettings, env: Env, fingerprintS
     const next = await openLines().next();
     return next.done === true ? undefined : next.value;
   };
+  // Caught from the start, so that a signal during the connection or the login
+  // is an orderly exit too; converse() takes them over once the session runs.
+  let onSignal = (signal: NodeJS.Signals): void => process.exit(signalExit(signal, settings.listen));
+  const signalHandler = (signal: NodeJS.Signals): void => onSignal(signal);
+  process.on('SIGINT', signalHandler);
+  process.on('SIGTERM', signalHandler);
+
   const password = await readPassword(settings, env, nextLine);
   const address = KnownServers.address(settings.host, settings.port);
 
@@ -105,22 +112,39 @@ export async function runScripted(settings: ChatSettings, env: Env, fingerprintS
   });
 
   try {
-    const start = settings.register ? await client.register(user, password) : await client.login(user, password);
-    diag(`${settings.register ? 'registered and logged in' : 'logged in'} as ${neutralise(start.user)} at ${address}`);
+    let start;
+    try {
+      start = settings.register ? await client.register(user, password) : await client.login(user, password);
+    } catch (failure) {
+      diag(loginFailure(failure as Error, settings.register));
+      return EXIT_FAILURE;
+    }
     let room = settings.room;
     let history = start.history[room];
     if (history === undefined) {
-      const joined = await client.join(room);
-      room = joined.room.name;
-      history = joined.history;
+      try {
+        const joined = await client.join(room);
+        room = joined.room.name;
+        history = joined.history;
+      } catch (failure) {
+        diag(`cannot join room ${neutralise(room)}: ${neutralise((failure as Error).message)}`);
+        return EXIT_FAILURE;
+      }
     }
+    diag(`${settings.register ? 'registered and logged in' : 'logged in'} as ${neutralise(start.user)} at ${address}, room ${neutralise(room)}`);
+    onSignal = (signal) => settle({ code: signalExit(signal, settings.listen) });
     return await converse(client, room, history, settings.listen, nextLine, finished, settle);
-  } catch (failure) {
-    diag(failure instanceof OptionError ? failure.message : loginFailure(failure as Error, settings.register));
-    return EXIT_FAILURE;
   } finally {
+    process.off('SIGINT', signalHandler);
+    process.off('SIGTERM', signalHandler);
     client.close();
   }
+}
+
+/** With --listen a signal is the normal way to stop (exit 0); otherwise it interrupts (128 + signal number). */
+function signalExit(signal: NodeJS.Signals, listen: boolean): number {
+  if (listen) return EXIT_OK;
+  return signal === 'SIGINT' ? EXIT_INTERRUPTED : 128 + 15;
 }
 
 async function converse(
@@ -162,11 +186,6 @@ async function converse(
   });
   client.on('sessionEnded', (reason) => settle({ code: EXIT_FAILURE, reason: `the server ended the session: ${reason}` }));
 
-  const stop = (signal: NodeJS.Signals): void =>
-    settle({ code: listen ? EXIT_OK : signal === 'SIGINT' ? EXIT_INTERRUPTED : 128 + 15 });
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-
   // Each input line is a message, sent verbatim: no slash commands here.
   const reading = (async () => {
     for (let line = await nextLine(); line !== undefined; line = await nextLine()) {
@@ -178,8 +197,6 @@ async function converse(
   reading.catch((failure: Error) => settle({ code: EXIT_FAILURE, reason: failure.message }));
 
   const outcome = await finished;
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
   if (outcome.reason !== undefined) diag(outcome.reason);
   live.end('finished');
   if (client.state === 'connected') {

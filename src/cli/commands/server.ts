@@ -21,13 +21,23 @@ Logs go to standard error, one JSON object per line. SIGINT (Ctrl-C) or
 SIGTERM stops it gracefully: clients are told, the store is flushed, exit 0.`,
   epilog: `
 Files:
-  <home>/server/identity key, database snapshot and journal
-  <home>/config.json       optional config file (see --config)`,
+  <home>/server/        the server's identity key (server-identity.json) and its store
+  <home>/config.json    optional config file (see --config)`,
   async run({ options }) {
     const settings = serverSettings(options);
     const warning = ensureHome(settings.home);
     if (warning !== undefined) process.stderr.write(`securechat: warning: ${warning}\n`);
     mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
+
+    // Signals are caught from the start: one that arrives while the store is
+    // still loading stops the server as soon as it is up.
+    let stopRequested: NodeJS.Signals | undefined;
+    let onStop: (signal: NodeJS.Signals) => void = (signal) => {
+      stopRequested = signal;
+    };
+    const onSignal = (signal: NodeJS.Signals): void => onStop(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
 
     const { startServer } = await import('../../server/server.ts');
     let server;
@@ -62,9 +72,10 @@ Files:
       ].join('\n'),
     );
 
+    const running = server;
     return new Promise<number>((resolve) => {
       let stopping = false;
-      const onSignal = (signal: NodeJS.Signals): void => {
+      onStop = (signal) => {
         if (stopping) {
           process.stderr.write(`securechat server: ${signal} again: exiting without waiting\n`);
           resolve(EXIT_FAILURE);
@@ -72,7 +83,7 @@ Files:
         }
         stopping = true;
         process.stdout.write(`securechat server: ${signal}: stopping (clients are told, the store is flushed)…\n`);
-        server.stop('the server is shutting down').then(
+        running.stop('the server is shutting down').then(
           () => {
             process.stdout.write('securechat server: stopped\n');
             resolve(EXIT_OK);
@@ -83,8 +94,7 @@ Files:
           },
         );
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      if (stopRequested !== undefined) onStop(stopRequested);
     });
   },
 };
