@@ -1,0 +1,262 @@
+// The socket side of the bridge: owns one ChatClient, turns UI actions into
+// client calls and client events into HostEvents. It runs in the desktop
+// host's worker thread, and in the headless-browser tests directly in the
+// test process (behind playwright's exposeFunction), so both exercise the
+// same code.
+
+import { ChatClient } from '../net/client.ts';
+import { ChannelError, RequestError, ServerKeyMismatchError } from '../net/errors.ts';
+import { knownServersFile } from '../config/paths.ts';
+import type { HostEvent, LoginField, UiAction } from './bridge-protocol.ts';
+
+export interface SessionOptions {
+  /** The SECURECHAT_HOME folder; pins live in <home>/known_servers.json. */
+  home: string;
+  /** Where the login panel points at first. */
+  host: string;
+  port: number;
+  /** A fingerprint given on the command line: pinned up front for host:port above. */
+  fingerprint?: string;
+  version: string;
+  /** Overrides for tests. */
+  requestTimeoutMs?: number;
+}
+
+const LOGOUT_ON_EXIT_TIMEOUT_MS = 3000;
+const HISTORY_PAGE = 20;
+
+/** Which login field a server error code belongs to. */
+const LOGIN_FIELD: Partial<Record<string, LoginField>> = {
+  invalid_username: 'username',
+  username_taken: 'username',
+  invalid_password: 'password',
+  invalid_credentials: 'password',
+};
+
+export class ClientSession {
+  private client: ChatClient | undefined;
+  private target: { host: string; port: number } | undefined;
+  private exiting = false;
+
+  constructor(
+    private readonly options: SessionOptions,
+    private readonly emit: (event: HostEvent) => void,
+  ) {
+    emit({ type: 'hello', host: options.host, port: options.port, version: options.version });
+  }
+
+  /** Handles one action; never rejects (failures become events). */
+  async handle(action: UiAction): Promise<void> {
+    if (this.exiting) return;
+    try {
+      await this.dispatch(action);
+    } catch (error) {
+      this.emit({ type: 'failed', action: action.type, ...describe(error) });
+    }
+  }
+
+  /** Logs out (if logged in) and hangs up. Used by File → Exit and by closing the window. */
+  async shutdown(): Promise<void> {
+    this.exiting = true;
+    const client = this.client;
+    if (!client) return;
+    if (client.user !== undefined && client.state === 'connected') {
+      await Promise.race([client.logout().catch(() => undefined), delay(LOGOUT_ON_EXIT_TIMEOUT_MS)]);
+    }
+    this.drop();
+  }
+
+  private async dispatch(action: UiAction): Promise<void> {
+    switch (action.type) {
+      case 'login':
+        return this.login(action);
+      case 'send': {
+        const client = this.connected();
+        try {
+          const message = await client.send(action.room, action.body);
+          this.emit({ type: 'sent', ref: action.ref, message });
+        } catch (error) {
+          this.emit({ type: 'sendFailed', ref: action.ref, ...describe(error) });
+        }
+        return;
+      }
+      case 'join': {
+        const result = await this.connected().join(action.room);
+        this.emit({ type: 'joined', room: result.room, history: result.history });
+        return;
+      }
+      case 'leave':
+        await this.connected().leave(action.room);
+        this.emit({ type: 'left', room: action.room });
+        return;
+      case 'rooms':
+        this.emit({ type: 'rooms', rooms: await this.connected().rooms() });
+        return;
+      case 'users':
+        this.emit({ type: 'users', online: await this.connected().users() });
+        return;
+      case 'history': {
+        const limit = action.limit ?? HISTORY_PAGE;
+        const page = await this.connected().history(action.room, action.before === undefined ? { limit } : { before: action.before, limit });
+        this.emit({ type: 'history', room: page.room, messages: page.messages, more: page.more });
+        return;
+      }
+      case 'logout':
+        return this.logout();
+      case 'exit':
+        return this.shutdown();
+    }
+  }
+
+  private connected(): ChatClient {
+    if (!this.client || this.client.user === undefined) throw new ChannelError('closed', 'not logged in');
+    return this.client;
+  }
+
+  private async login(action: Extract<UiAction, { type: 'login' }>): Promise<void> {
+    let client = this.client;
+    const sameServer = this.target?.host === action.host && this.target.port === action.port;
+    if (!client || !sameServer || client.state !== 'connected') {
+      this.drop();
+      client = this.create(action.host, action.port);
+      try {
+        await client.connect();
+      } catch (error) {
+        if (this.client === client) this.drop();
+        this.emitConnectFailure(error, action.host, action.port);
+        return;
+      }
+    }
+    try {
+      if (action.register) await client.register(action.username, action.password);
+      else await client.login(action.username, action.password);
+      // The 'session' listener reports success.
+    } catch (error) {
+      const { code, message } = describe(error);
+      this.emit({ type: 'loginFailed', field: LOGIN_FIELD[code] ?? 'form', code, message });
+    }
+  }
+
+  private async logout(): Promise<void> {
+    const client = this.client;
+    if (!client || client.user === undefined) {
+      this.emit({ type: 'loggedOut' });
+      return;
+    }
+    try {
+      await client.logout();
+      this.emit({ type: 'loggedOut' });
+    } catch (error) {
+      // The token could not be revoked (connection gone): forget it locally anyway.
+      this.drop();
+      this.emit({ type: 'loggedOut', reason: `logged out on this computer only: ${describe(error).message}` });
+    }
+  }
+
+  private create(host: string, port: number): ChatClient {
+    const pinUpFront = host === this.options.host && port === this.options.port ? this.options.fingerprint : undefined;
+    const client = new ChatClient({
+      host,
+      port,
+      knownServersFile: knownServersFile(this.options.home),
+      ...(pinUpFront !== undefined ? { fingerprint: pinUpFront } : {}),
+      ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
+    });
+    const address = client.address;
+    const live = (): boolean => this.client === client && !this.exiting;
+    client.on('state', (state, detail) => {
+      if (live()) this.emit(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });
+    });
+    client.on('serverKey', ({ fingerprint, firstContact }) => {
+      if (live()) this.emit({ type: 'serverKey', address, fingerprint, firstContact });
+    });
+    client.on('session', (start, automatic) => {
+      if (!live()) return;
+      this.emit({ type: 'session', address, user: start.user, rooms: start.rooms, online: start.online, history: start.history, resumed: automatic });
+    });
+    client.on('sessionEnded', (reason) => {
+      if (live()) this.emit({ type: 'loggedOut', reason });
+    });
+    client.on('message', (message, missed) => {
+      if (live()) this.emit({ type: 'message', message, missed });
+    });
+    client.on('notice', (notice) => {
+      if (live()) this.emit({ type: 'notice', ...notice });
+    });
+    client.on('presence', (presence) => {
+      if (live()) this.emit({ type: 'presence', ...presence });
+    });
+    client.on('bye', (reason) => {
+      if (live()) this.emit({ type: 'bye', reason });
+    });
+    client.on('error', (error) => {
+      if (!live()) return;
+      if (error instanceof ServerKeyMismatchError) this.emitKeyChanged(error);
+      else this.emit({ type: 'failed', action: 'connection', ...describe(error) });
+    });
+    this.client = client;
+    this.target = { host, port };
+    return client;
+  }
+
+  private drop(): void {
+    const client = this.client;
+    this.client = undefined;
+    this.target = undefined;
+    client?.close();
+  }
+
+  private emitConnectFailure(error: unknown, host: string, port: number): void {
+    if (error instanceof ServerKeyMismatchError) {
+      this.emitKeyChanged(error);
+      return;
+    }
+    const { code, message } = describe(error);
+    this.emit({ type: 'loginFailed', field: 'server', code, message: connectMessage(code, message, host, port) });
+  }
+
+  private emitKeyChanged(error: ServerKeyMismatchError): void {
+    this.emit({
+      type: 'keyChanged',
+      address: error.address,
+      expected: error.expected,
+      actual: error.actual,
+      ...(error.pinFile !== undefined ? { pinFile: error.pinFile } : {}),
+    });
+  }
+}
+
+/** A stable code and a readable message for any error crossing into the UI. */
+function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof RequestError) {
+    const wait = error.retryAfterMs !== undefined ? ` (try again in ${Math.ceil(error.retryAfterMs / 1000)} s)` : '';
+    return { code: error.code, message: error.message + wait };
+  }
+  if (error instanceof ChannelError) return { code: error.code, message: error.message };
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { code: typeof code === 'string' ? code : 'error', message: error.message };
+  }
+  return { code: 'error', message: String(error) };
+}
+
+function connectMessage(code: string, message: string, host: string, port: number): string {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `Cannot reach the server at ${where}: connection refused. Is the server running on that port?`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `Cannot find the host "${host}". Check the server address.`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `Cannot reach the server at ${where} (${code}). Check the address and your network.`;
+    default:
+      return `Cannot connect to ${where}: ${message}`;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

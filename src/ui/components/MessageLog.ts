@@ -1,0 +1,83 @@
+// The scrolling log of one room. New lines scroll into view while the reader
+// is at the bottom; when they have scrolled up to read, new lines do not move
+// the view and a "new messages" marker appears instead.
+//
+// Every name and body is rendered as a text node (preact escapes it); nothing
+// here builds markup from strings, and URLs are not turned into links (a link
+// would navigate the app's own window away).
+
+import { html } from 'htm/preact';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { LogLine } from '../state.ts';
+import { formatFullTime, formatTime } from '../format.ts';
+
+/** How close to the bottom (px) still counts as "at the bottom". */
+const STICKY_PX = 40;
+
+function Line({ line }: { line: LogLine }) {
+  const classes = `line ${line.kind}${line.status ? ` ${line.status}` : ''}`;
+  const showName = line.kind === 'own' || line.kind === 'other';
+  return html`
+    <div class=${classes} data-id=${line.id}>
+      <time class="ts" datetime=${new Date(line.ts).toISOString()} title=${formatFullTime(line.ts)}>${formatTime(line.ts)}</time>
+      ${showName ? html`<span class="from">${line.from}</span>` : null}
+      <span class="body">${line.body}</span>
+      ${line.status === 'pending' ? html`<span class="line-state" title="Sending…" aria-label="sending">…</span>` : null}
+      ${line.status === 'failed' ? html`<span class="line-state" title="Not sent" aria-label="not sent">!</span>` : null}
+    </div>
+  `;
+}
+
+export function MessageLog({ room, lines, more, onOlder }: { room: string; lines: LogLine[]; more: boolean; onOlder: () => void }) {
+  const box = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const shownRoom = useRef<string | null>(null);
+  const [unseen, setUnseen] = useState(false);
+  const last = lines[lines.length - 1];
+  const first = lines[0];
+  const previousFirst = useRef<{ key: string | undefined; height: number }>({ key: undefined, height: 0 });
+
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const switched = shownRoom.current !== room;
+    shownRoom.current = room;
+    const prepended = !switched && first?.key !== previousFirst.current.key && previousFirst.current.key !== undefined && lines.some((l) => l.key === previousFirst.current.key);
+    if (switched || atBottom.current || (last?.kind === 'own' && last.status === 'pending')) {
+      element.scrollTop = element.scrollHeight;
+      atBottom.current = true;
+      setUnseen(false);
+    } else if (prepended) {
+      // Older lines were added above: keep the reader's place.
+      element.scrollTop += element.scrollHeight - previousFirst.current.height;
+    } else {
+      setUnseen(true);
+    }
+    previousFirst.current = { key: first?.key, height: element.scrollHeight };
+  }, [room, last?.key, first?.key, lines.length]);
+
+  const onScroll = (): void => {
+    const element = box.current;
+    if (!element) return;
+    atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < STICKY_PX;
+    if (atBottom.current) setUnseen(false);
+  };
+  const toBottom = (): void => {
+    const element = box.current;
+    if (!element) return;
+    element.scrollTop = element.scrollHeight;
+    atBottom.current = true;
+    setUnseen(false);
+  };
+
+  return html`
+    <div class="log-wrap">
+      <div class="log" ref=${box} onScroll=${onScroll} role="log" aria-live="polite" aria-label=${`Messages in #${room}`} tabindex="0">
+        ${more && lines.length > 0 ? html`<button type="button" class="older" onClick=${onOlder}>Load older messages</button>` : null}
+        ${lines.length === 0 ? html`<p class="empty">No messages in #${room} yet. Say hello!</p>` : null}
+        ${lines.map((line) => html`<${Line} key=${line.key} line=${line} />`)}
+      </div>
+      ${unseen ? html`<button type="button" class="new-messages" onClick=${toBottom}>New messages ↓</button>` : null}
+    </div>
+  `;
+}

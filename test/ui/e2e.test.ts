@@ -1,0 +1,252 @@
+// The real UI document in headless Chromium against a real server on port 0.
+// The page's two bindings are backed by a ClientSession in this process,
+// exactly as the native host's worker backs them in the desktop window.
+
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { ChatClient } from '../../src/net/client.ts';
+import type { ChatMessage } from '../../src/net/schema.ts';
+import { type TestServer, nextEvent, startTestServer, waitFor } from '../helpers/harness.ts';
+import { chromiumMissing, launchChromium, openUiWindow, type UiWindow } from './browser.ts';
+
+const PASSWORD = 'correct horse battery';
+const skip = chromiumMissing();
+
+async function fillLogin(ui: UiWindow, fields: { server?: string; username: string; password: string }): Promise<void> {
+  const { page } = ui;
+  if (fields.server !== undefined) await page.fill('#server', fields.server);
+  await page.fill('#username', fields.username);
+  await page.fill('#password', fields.password);
+}
+
+describe('desktop UI in headless Chromium, against a real server', { skip }, () => {
+  let harness: TestServer;
+  let browser: Browser;
+  let bob: ChatClient;
+  let address: string;
+
+  before(async () => {
+    harness = await startTestServer({ messageRate: { burst: 1000, perSecond: 1000 } });
+    address = `127.0.0.1:${harness.server.port}`;
+    browser = await launchChromium();
+    bob = await harness.client();
+    await bob.register('bob', PASSWORD);
+    const carol = await harness.client();
+    await carol.register('carol', PASSWORD);
+    await carol.send('general', 'an earlier line, before alice arrived');
+    carol.close();
+  });
+  after(async () => {
+    await browser?.close();
+    await harness?.cleanup();
+  });
+
+  test('register, send, receive from another client, switch user by the File menu, Help → Commands', async () => {
+    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const { page } = ui;
+    try {
+      // The login panel is pre-filled with the host's default server.
+      await page.waitForFunction((expected) => (document.querySelector('#server') as HTMLInputElement | null)?.value === expected, address);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'username', 'the username field has the focus');
+
+      await fillLogin(ui, { username: 'alice', password: PASSWORD });
+      await page.click('#register');
+      await page.waitForSelector('.conversation');
+      assert.equal(await page.title(), `securechat — alice@${address}`);
+      await page.waitForSelector('.status .state:text("Connected")');
+      assert.match(await page.textContent('.status .key') ?? '', /SHA256:\S+ \(new, pinned\)/);
+      // The history sent on login is on screen.
+      await page.waitForSelector('.line.other:has-text("an earlier line, before alice arrived")');
+
+      // Send: Enter in the input; the other client receives it.
+      const received = nextEvent<[ChatMessage, boolean]>(bob, 'message');
+      await page.fill('#message-input', 'hello from the window ✓');
+      await page.press('#message-input', 'Enter');
+      const [message] = await received;
+      assert.equal(message.body, 'hello from the window ✓');
+      assert.equal(message.from, 'alice');
+      await page.waitForSelector('.line.own:not(.pending):has-text("hello from the window ✓")');
+      assert.equal(await page.inputValue('#message-input'), '', 'the input is cleared after sending');
+
+      // Receive from the other client; markup in it stays text.
+      await bob.send('general', 'hi alice <b>not bold</b> <img src=x onerror="window.__pwned=1">');
+      const line = page.locator('.line.other', { hasText: 'hi alice' });
+      await line.waitFor();
+      assert.equal(await line.locator('.body').textContent(), 'hi alice <b>not bold</b> <img src=x onerror="window.__pwned=1">');
+      assert.equal(await line.locator('b, img').count(), 0);
+      assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+
+      // Own lines green, others' blue (computed colours differ and match the palette).
+      const colour = (selector: string) => page.locator(selector).first().evaluate((element) => getComputedStyle(element).color);
+      assert.equal(await colour('.line.own .body'), 'rgb(23, 115, 58)');
+      assert.equal(await colour('.line.other .body'), 'rgb(11, 87, 176)');
+
+      // Up recalls the last line sent.
+      await page.focus('#message-input');
+      await page.keyboard.press('ArrowUp');
+      assert.equal(await page.inputValue('#message-input'), 'hello from the window ✓');
+      await page.fill('#message-input', '');
+
+      // Help → Commands, by keyboard.
+      await page.keyboard.press('Alt+h');
+      await page.waitForSelector('[role="menu"] >> text=Commands');
+      await page.keyboard.press('Enter');
+      const dialog = page.locator('[role="dialog"]');
+      await dialog.waitFor();
+      assert.match(await dialog.textContent() ?? '', /\/join ROOM.*\/leave \[ROOM\].*\/history \[N\].*\/logout.*\/quit/s);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+
+      // File → Logout / Switch User, by mouse; the server sees alice leave.
+      const offline = nextEvent<[{ event: string; user: string }]>(bob, 'presence');
+      await page.click('#menu-file');
+      await page.click('[role="menuitem"][data-item="logout"]');
+      await page.waitForSelector('.login-form');
+      const [presence] = await offline;
+      assert.deepEqual([presence.event, presence.user], ['offline', 'alice']);
+      assert.equal(await page.title(), 'securechat');
+
+      // Log in as someone else in the same window, with Enter.
+      await fillLogin(ui, { username: 'carol', password: PASSWORD });
+      await page.press('#password', 'Enter');
+      await page.waitForSelector('.conversation');
+      assert.equal(await page.textContent('.whoami'), `carol@${address}`);
+      await page.waitForSelector('.users li.me:has-text("carol")');
+      assert.deepEqual(ui.problems, []);
+    } finally {
+      await ui.close();
+    }
+  });
+
+  test('slash commands: /join, /users, /rooms, /leave, /help, unknown ones', async () => {
+    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const { page } = ui;
+    try {
+      await fillLogin(ui, { username: 'bob', password: PASSWORD });
+      await page.press('#password', 'Enter');
+      await page.waitForSelector('.conversation');
+      const run = async (text: string) => {
+        await page.fill('#message-input', text);
+        await page.press('#message-input', 'Enter');
+      };
+      await run('/join sales');
+      await page.waitForSelector('.rooms li.current:has-text("#sales")');
+      await page.waitForSelector('.room-header h1:text("#sales")');
+      await run('/users');
+      await page.waitForSelector('.line.info:has-text("Online (")');
+      await run('/rooms');
+      await page.waitForSelector('.line.info:has-text("#sales")');
+      await run('/help');
+      await page.waitForSelector('.line.info:has-text("/history [N]")');
+      await run('/nonsense');
+      await page.waitForSelector('.line.error:has-text("Unknown command /nonsense")');
+      assert.equal(await page.inputValue('#message-input'), '/nonsense', 'a mistyped command stays in the input to be fixed');
+      await run('/leave');
+      await page.waitForSelector('.room-header h1:text("#general")');
+      assert.equal(await page.locator('.rooms li:has-text("#sales")').count(), 0);
+      await run('/leave general');
+      await page.waitForSelector('.line.error:has-text("Leave failed")');
+      assert.deepEqual(ui.problems, []);
+    } finally {
+      await ui.close();
+    }
+  });
+
+  test('unread counts on rooms not on screen', async () => {
+    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const { page } = ui;
+    const dave = await harness.client();
+    try {
+      await dave.register('dave', PASSWORD);
+      await dave.join('ops');
+      await fillLogin(ui, { username: 'bob', password: PASSWORD });
+      await page.press('#password', 'Enter');
+      await page.waitForSelector('.conversation');
+      await page.fill('#join-room', 'ops');
+      await page.press('#join-room', 'Enter');
+      await page.waitForSelector('.room-header h1:text("#ops")');
+      await page.click('.rooms button.room:has-text("#general")');
+      await dave.send('ops', 'one');
+      await dave.send('ops', 'two');
+      await page.waitForSelector('.rooms li:has-text("#ops") .badge:text("2")');
+      await page.click('.rooms button.room:has-text("#ops")');
+      await page.waitForSelector('.line.other:has-text("two")');
+      assert.equal(await page.locator('.rooms li:has-text("#ops") .badge').count(), 0);
+    } finally {
+      dave.close();
+      await ui.close();
+    }
+  });
+
+  test('login errors: field checks, wrong password, taken name, unreachable server, changed server key', async () => {
+    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const { page } = ui;
+    try {
+      await page.waitForFunction((expected) => (document.querySelector('#server') as HTMLInputElement | null)?.value === expected, address);
+      // Nothing typed: both fields say what is missing, nothing is sent.
+      await page.click('#login');
+      assert.equal(await page.textContent('#username-error'), 'Enter your username');
+      assert.equal(await page.textContent('#password-error'), 'Enter your password');
+      assert.equal(ui.actions.length, 0);
+
+      await fillLogin(ui, { username: 'bob', password: 'not the password' });
+      await page.click('#login');
+      await page.waitForSelector('#password-error');
+      assert.match(await page.textContent('#password-error') ?? '', /password/i);
+
+      await fillLogin(ui, { username: 'bob', password: PASSWORD });
+      await page.click('#register');
+      await page.waitForSelector('#username-error');
+      assert.equal(ui.events.filter((e) => e.type === 'loginFailed').at(-1)?.type === 'loginFailed' ? 'username' : '', 'username');
+
+      // A server that is not there.
+      const closed = await startTestServer();
+      const closedPort = closed.server.port;
+      await closed.cleanup();
+      await fillLogin(ui, { server: `127.0.0.1:${closedPort}`, username: 'bob', password: PASSWORD });
+      await page.click('#login');
+      await page.waitForSelector('#server-error');
+      assert.match(await page.textContent('#server-error') ?? '', /connection refused/);
+
+      // A pinned key that the server no longer has.
+      const pinned = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+      writeFileSync(join(ui.home, 'known_servers.json'), JSON.stringify({ [address]: { fingerprint: pinned, firstSeen: new Date().toISOString() } }));
+      await fillLogin(ui, { server: address, username: 'bob', password: PASSWORD });
+      await page.click('#login');
+      const panel = page.locator('.key-changed');
+      await panel.waitFor();
+      const text = (await panel.textContent()) ?? '';
+      assert.ok(text.includes(pinned), 'shows the pinned fingerprint');
+      assert.ok(text.includes(harness.server.fingerprint), 'shows the presented fingerprint');
+      assert.ok(text.includes('No password was sent'));
+      assert.ok(text.includes(join(ui.home, 'known_servers.json')), 'says which file holds the pin');
+      assert.ok(!ui.events.some((e) => e.type === 'session'), 'never logged in');
+      assert.deepEqual(ui.problems, []);
+    } finally {
+      await ui.close();
+    }
+  });
+
+  test('File → Exit logs out: the server sees the user leave', async () => {
+    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const { page } = ui;
+    try {
+      await fillLogin(ui, { username: 'carol', password: PASSWORD });
+      await page.press('#password', 'Enter');
+      await page.waitForSelector('.conversation');
+      await waitFor(() => harness.server.stats().online >= 2, 'carol online');
+      const offline = nextEvent<[{ event: string; user: string }]>(bob, 'presence');
+      await page.keyboard.press('Alt+f');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      const [presence] = await offline;
+      assert.deepEqual([presence.event, presence.user], ['offline', 'carol']);
+      assert.equal(ui.actions.at(-1)?.type, 'exit');
+    } finally {
+      await ui.close();
+    }
+  });
+});
