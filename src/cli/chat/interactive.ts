@@ -17,8 +17,16 @@ import { Terminal } from './terminal.ts';
 import { firstContactText, mismatchText } from './trust-text.ts';
 
 export async function runInteractive(settings: ChatSettings, env: Env, fingerprintSource: string | undefined): Promise<number> {
-  const paint = painter(colourWanted(process.stdout, env));
   const terminal = new Terminal(process.stdin, process.stdout);
+  try {
+    return await converse(terminal, settings, env, fingerprintSource);
+  } finally {
+    terminal.release();
+  }
+}
+
+async function converse(terminal: Terminal, settings: ChatSettings, env: Env, fingerprintSource: string | undefined): Promise<number> {
+  const paint = painter(colourWanted(process.stdout, env));
   const info = (text: string): void => terminal.print(styledNotice(Date.now(), text, paint));
   const error = (text: string): void => terminal.print(styledError(Date.now(), text, paint));
 
@@ -61,6 +69,7 @@ export async function runInteractive(settings: ChatSettings, env: Env, fingerpri
     if (failure instanceof ServerKeyMismatchError) {
       mismatchText(failure, fingerprintSource, settings.knownServersFile).forEach((line) => error(line));
       client.close();
+      terminal.release();
       process.exit(EXIT_SERVER_KEY_MISMATCH);
     }
     error(failure.message);
