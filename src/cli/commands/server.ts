@@ -2,6 +2,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { ensureHome } from '../../config/paths.ts';
+import { sourceOf } from '../../config/resolve.ts';
 import { serverSettings } from '../../config/settings.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.ts';
 import type { Command } from './command.ts';
@@ -50,12 +51,15 @@ Files:
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      const hostFrom = sourceOf(options, 'host') ?? 'default';
       const why =
         code === 'EADDRINUSE'
           ? `port ${settings.port} is already in use on ${settings.host} (another server running?)`
           : code === 'EACCES'
             ? `not allowed to listen on ${settings.host}:${settings.port}`
-            : (error as Error).message;
+            : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+              ? `${settings.host} (from ${hostFrom}) is not an address of this machine; a server listens on one of its own addresses, or 0.0.0.0 for all`
+              : (error as Error).message;
       process.stderr.write(`securechat server: cannot start: ${why}\n`);
       return EXIT_FAILURE;
     }
