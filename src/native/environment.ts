@@ -51,30 +51,29 @@ export function loadWebview(): Check<WebviewModule> {
   try {
     return { ok: true, value: require('webview-nodejs') as WebviewModule };
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    const firstLine = text.split('\n')[0] ?? text;
-    let reason: string;
-    let fix: string;
-    if (/Cannot find module 'webview-nodejs'/.test(text)) {
-      reason = 'the optional package webview-nodejs is not installed (npm leaves it out when it cannot be built)';
-      fix = `  ${INSTALL_LIBS}\n  then, in ${packageRoot}: npm install   (builds webview-nodejs; needs no internet beyond the npm registry)`;
-    } else if (/Could not locate the bindings file|libwebview\.node/.test(text)) {
-      reason = 'webview-nodejs is installed but its native part was never built';
-      fix = `  ${INSTALL_LIBS}\n  then, in ${packageRoot}: npm rebuild libwebview-nodejs webview-nodejs`;
-    } else if (/libwebkit2gtk|libjavascriptcoregtk|libgtk|cannot open shared object/.test(text)) {
-      reason = `a system library is missing (${firstLine})`;
-      fix = `  sudo apt-get install libwebkit2gtk-4.0-37   (or libwebkit2gtk-4.0-dev, which pulls it in)`;
-    } else {
-      reason = `webview-nodejs failed to load (${firstLine})`;
-      fix = `  ${INSTALL_LIBS}\n  then, in ${packageRoot}: npm rebuild libwebview-nodejs webview-nodejs`;
-    }
-    return {
-      ok: false,
-      problem:
-        `the desktop window is not available: ${reason}.\nTo install it (Debian/Ubuntu):\n${fix}\n` +
-        'The server and the terminal client (securechat chat) work without it.',
-    };
+    return { ok: false, problem: explainLoadFailure(error instanceof Error ? error.message : String(error)) };
   }
+}
+
+/** What to tell the user when loading webview-nodejs failed with this message. */
+export function explainLoadFailure(text: string): string {
+  const firstLine = text.split('\n')[0] ?? text;
+  let reason: string;
+  let fix: string;
+  if (/Cannot find module 'webview-nodejs'/.test(text)) {
+    reason = 'the optional package webview-nodejs is not installed (npm leaves it out when it cannot be built)';
+    fix = `  ${INSTALL_LIBS}\n  then, in ${packageRoot}: npm install   (builds webview-nodejs from the npm registry; nothing else is downloaded)`;
+  } else if (/Could not locate the bindings file|libwebview\.node/.test(text)) {
+    reason = 'webview-nodejs is installed but its native part was never built';
+    fix = `  ${INSTALL_LIBS}\n  then, in ${packageRoot}: npm rebuild libwebview-nodejs`;
+  } else if (/libwebkit2gtk|libjavascriptcoregtk|libgtk|cannot open shared object/.test(text)) {
+    reason = `a system library is missing (${firstLine})`;
+    fix = '  sudo apt-get install libwebkit2gtk-4.0-37   (or libwebkit2gtk-4.0-dev, which pulls it in)';
+  } else {
+    reason = `webview-nodejs failed to load (${firstLine})`;
+    fix = `  ${INSTALL_LIBS}\n  then, in ${packageRoot}: npm rebuild libwebview-nodejs`;
+  }
+  return `the desktop window is not available: ${reason}.\nTo install it (Debian/Ubuntu):\n${fix}\nThe server and the terminal client (securechat chat) work without it.`;
 }
 
 /** The single-file UI document built by `npm run build` (esbuild.config.mjs). */

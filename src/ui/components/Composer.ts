@@ -2,7 +2,7 @@
 // lines sent before (Down goes forward again), like a shell.
 
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export interface ComposerProps {
   room: string;
@@ -21,9 +21,9 @@ export function Composer({ room, disabled, onSubmit }: ComposerProps) {
   const draft = useRef('');
   const input = useRef<HTMLTextAreaElement>(null);
 
-  useEffect(() => input.current?.focus(), [room]);
+  useLayoutEffect(() => input.current?.focus(), [room]);
   // Grow with the text up to a few lines, then scroll.
-  useEffect(() => {
+  useLayoutEffect(() => {
     const element = input.current;
     if (!element) return;
     element.style.height = 'auto';

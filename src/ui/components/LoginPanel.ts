@@ -3,7 +3,7 @@
 // changed server key gets its own panel with both fingerprints and what to do.
 
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { KeyChanged, LoginErrors } from '../state.ts';
 import { checkPassword, checkUsername, formatAddress, parseServerAddress } from '../format.ts';
 
@@ -62,9 +62,9 @@ export function LoginPanel(props: LoginPanelProps) {
   useEffect(() => {
     if (!edited.current) setServer(formatAddress(defaults.host, defaults.port));
   }, [defaults.host, defaults.port]);
-  useEffect(() => usernameInput.current?.focus(), []);
+  useLayoutEffect(() => usernameInput.current?.focus(), []);
   // Put the caret where the problem is.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (errors.server) serverInput.current?.focus();
     else if (errors.username) usernameInput.current?.focus();
     else if (errors.password) passwordInput.current?.select();

@@ -3,7 +3,7 @@
 // Enter or Space activates, Escape closes and gives focus back.
 
 import { html } from 'htm/preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 export interface MenuItem {
   id: string;
@@ -69,12 +69,13 @@ export function MenuBar({ menus }: { menus: Menu[] }) {
     item.run();
   };
 
-  // Once the open menu is rendered, put keyboard focus on its active item.
-  useEffect(() => {
+  // Once the open menu is in the DOM, put keyboard focus on its active item.
+  useLayoutEffect(() => {
     if (open !== null) items.current.get(`${open}:${activeRef.current}`)?.focus();
   }, [open]);
 
-  useEffect(() => {
+  // Layout effect, not effect: listen from the moment the bar is in the DOM.
+  useLayoutEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
       const all = menusRef.current;
       if (event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
