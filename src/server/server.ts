@@ -14,6 +14,7 @@ import { Connection } from './connection.ts';
 import type { ServerContext } from './context.ts';
 import { dispatch } from './dispatcher.ts';
 import { Hub } from './hub.ts';
+import { type DataLock, lockDataDir } from './data-lock.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { type Logger, createLogger } from './log.ts';
 import type { ChatStore } from './store/chat-store.ts';
@@ -34,6 +35,8 @@ export interface ServerOptions {
   handshakeRate?: { burst: number; perSecond: number };
   /** A connection that completes the handshake but does not log in is closed after this. */
   loginTimeoutMs?: number;
+  /** Snapshot the store after this many journal records (default: the store's). */
+  snapshotEveryRecords?: number;
   /** The store's file operations; tests inject faults here. */
   storeFileSystem?: StoreFileSystem;
 }
@@ -60,12 +63,23 @@ const DEFAULT_HANDSHAKE_RATE = { burst: 64, perSecond: 8 };
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? createLogger();
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const lock = lockDataDir(options.dataDir);
+  try {
+    return await run(options, log, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function run(options: ServerOptions, log: Logger, lock: DataLock): Promise<RunningServer> {
   const identity = loadOrCreateIdentity(options.dataDir);
   if (identity.created) log('identity_created', { file: identity.file, fingerprint: identity.fingerprint });
   const store: ChatStore = await SqlJsStore.open({
     dir: join(options.dataDir, 'store'),
     log,
     ...(options.storeFileSystem ? { fs: options.storeFileSystem } : {}),
+    ...(options.snapshotEveryRecords ? { snapshotEveryRecords: options.snapshotEveryRecords } : {}),
   });
   const general = validateRoomName(GENERAL_ROOM);
   if (!general.ok) throw new Error('the default room name is invalid');
@@ -132,13 +146,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 
   const server: Server = createServer((socket) => void accept(socket));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const bound = server.address();
   const port = typeof bound === 'object' && bound ? bound.port : options.port;
   log('listening', { host: options.host, port, fingerprint: identity.fingerprint, dataDir: options.dataDir });
@@ -155,6 +174,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await store.close();
       // Sockets of peers that do not read are cut off by Connection.close's grace timer.
       await closed;
+      lock.release();
       log('stopped', { reason });
     })();
     return stopping;
