@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ChatClient } from '../../src/net/client.ts';
+import { startServer } from '../../src/server/server.ts';
 import { SqlJsStore } from '../../src/server/store/index.ts';
 import { tempDir } from '../helpers/harness.ts';
 
@@ -56,6 +57,12 @@ test(`SIGKILL at ${ROUNDS} seeded points loses no acknowledged message or accoun
       await client.connect();
       return client;
     };
+    if (round === 0) {
+      await assert.rejects(
+        startServer({ host: '127.0.0.1', port: 0, dataDir, log: () => {} }),
+        new RegExp(`another securechat server \\(pid ${child.pid}\\) is using`),
+      );
+    }
     const writer = await connect();
     if (round === 0) await writer.register('writer', PASSWORD);
     else await writer.login('writer', PASSWORD);
