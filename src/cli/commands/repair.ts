@@ -1,6 +1,6 @@
 // `securechat repair`: make a damaged server store open again.
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { serverDataDir } from '../../config/paths.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.ts';
 import type { Command } from './command.ts';
@@ -19,9 +19,16 @@ afterwards, 1 when it still does not.`,
   async run({ options, positionals }) {
     const dir = positionals[0] ?? join(serverDataDir(options.home.dir), 'store');
     const { repairStore } = await import('../../server/store/repair.ts');
+    const { lockDataDir } = await import('../../server/data-lock.ts');
     let report;
     try {
-      report = await repairStore(dir);
+      // The server's lock lives in the folder above its store: repairing under a running server would fork history.
+      const lock = lockDataDir(dirname(dir));
+      try {
+        report = await repairStore(dir);
+      } finally {
+        lock.release();
+      }
     } catch (error) {
       process.stderr.write(`securechat repair: ${(error as Error).message}\n`);
       return EXIT_FAILURE;
