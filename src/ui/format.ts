@@ -4,13 +4,26 @@ export const DEFAULT_PORT = 5555;
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** "14:03" today, "2024-05-01 14:03" on another day (local time). */
-export function formatTime(ts: number, now = Date.now()): string {
+/** "14:03", local time. The day is shown by the log's day dividers. */
+export function formatTime(ts: number): string {
   const date = new Date(ts);
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** A day divider's label: "Today", "Yesterday", or the date spelled out in the user's locale. */
+export function formatDay(ts: number, now = Date.now()): string {
+  const day = new Date(ts);
   const today = new Date(now);
-  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
-  const sameDay = date.getFullYear() === today.getFullYear() && date.getMonth() === today.getMonth() && date.getDate() === today.getDate();
-  return sameDay ? time : `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${time}`;
+  const daysAgo = Math.round((new Date(today.getFullYear(), today.getMonth(), today.getDate()).getTime() - new Date(day.getFullYear(), day.getMonth(), day.getDate()).getTime()) / 86_400_000);
+  if (daysAgo === 0) return 'Today';
+  if (daysAgo === 1) return 'Yesterday';
+  return day.toLocaleDateString(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+}
+
+/** Local calendar day of a timestamp, for comparing lines. */
+export function dayKey(ts: number): string {
+  const date = new Date(ts);
+  return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
 }
 
 /** Full local date and time, for a tooltip. */

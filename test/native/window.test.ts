@@ -50,11 +50,11 @@ describe('native window under Xvfb', { skip }, () => {
     homes.forEach((home) => rmSync(home, { recursive: true, force: true }));
   });
 
-  async function startGui(): Promise<Gui> {
+  async function startGui(extraEnv: NodeJS.ProcessEnv = {}): Promise<Gui> {
     const home = mkdtempSync(join(tmpdir(), 'securechat-gui-home-'));
     homes.push(home);
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'gui', '--host', '127.0.0.1', '--port', String(harness.server.port)], {
-      env: { ...display.env, SECURECHAT_HOME: home },
+      env: { ...display.env, SECURECHAT_HOME: home, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -124,6 +124,7 @@ describe('native window under Xvfb', { skip }, () => {
       const offline = nextEvent<[{ event: string; user: string }]>(bob, 'presence', 30_000);
       await xdotool(display, 'key', 'alt+f');
       await sleep(300);
+      await screenshot(display, join(TEST_OUTPUT, 'native-file-menu.png'));
       await xdotool(display, 'key', 'Down', 'Return');
       const [presence] = await offline;
       assert.deepEqual([presence.event, presence.user], ['offline', 'alice']);
@@ -141,6 +142,19 @@ describe('native window under Xvfb', { skip }, () => {
       await x11(display, 'close', gui.window);
       const [presence] = await offline;
       assert.deepEqual([presence.event, presence.user], ['offline', 'alice']);
+      assert.equal(await gui.exited, 0, gui.output());
+    } finally {
+      await stopProcess(gui.process);
+    }
+  });
+
+  test('the dark system theme reaches the page (GTK_THEME=Adwaita:dark → prefers-color-scheme: dark)', async () => {
+    const gui = await startGui({ GTK_THEME: 'Adwaita:dark' });
+    try {
+      const DARK_BACKGROUND: [number, number, number] = [23, 24, 27]; // --bg of the dark palette
+      await until('the dark login panel', async () => ((await countColour(display, DARK_BACKGROUND, { x: 0, y: 40, width: 200, height: 400 }, 6)) > 50_000 ? true : undefined));
+      await screenshot(display, join(TEST_OUTPUT, 'native-dark-login.png'));
+      await x11(display, 'close', gui.window);
       assert.equal(await gui.exited, 0, gui.output());
     } finally {
       await stopProcess(gui.process);

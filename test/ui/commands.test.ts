@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { COMMANDS as TERMINAL_COMMANDS } from '../../src/cli/chat/commands.ts';
 import { COMMANDS, MAX_HISTORY, helpText, parseInput } from '../../src/ui/commands.ts';
-import { checkPassword, checkUsername, formatAddress, formatTime, parseServerAddress } from '../../src/ui/format.ts';
+import { checkPassword, checkUsername, dayKey, formatAddress, formatDay, formatTime, parseServerAddress } from '../../src/ui/format.ts';
 import { MAX_HISTORY_PAGE } from '../../src/net/schema.ts';
 
 describe('slash commands', () => {
@@ -52,10 +52,13 @@ describe('UI helpers', () => {
     assert.equal(formatAddress('::1', 5555), '[::1]:5555');
   });
 
-  test('times: hours and minutes today, the date on other days', () => {
+  test('times are hours and minutes; day dividers say Today, Yesterday or the date', () => {
     const now = new Date(2024, 4, 2, 15, 0).getTime();
-    assert.equal(formatTime(new Date(2024, 4, 2, 9, 5).getTime(), now), '09:05');
-    assert.equal(formatTime(new Date(2024, 4, 1, 23, 59).getTime(), now), '2024-05-01 23:59');
+    assert.equal(formatTime(new Date(2024, 4, 2, 9, 5).getTime()), '09:05');
+    assert.equal(formatDay(new Date(2024, 4, 2, 0, 1).getTime(), now), 'Today');
+    assert.equal(formatDay(new Date(2024, 4, 1, 23, 59).getTime(), now), 'Yesterday');
+    assert.match(formatDay(new Date(2024, 3, 30, 12).getTime(), now), /2024/);
+    assert.equal(dayKey(new Date(2024, 4, 2, 0, 0).getTime()), dayKey(new Date(2024, 4, 2, 23, 59).getTime()));
   });
 
   test('field checks before anything is sent', () => {

@@ -9,7 +9,7 @@
 import { html } from 'htm/preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { LogLine } from '../state.ts';
-import { formatFullTime, formatTime } from '../format.ts';
+import { dayKey, formatDay, formatFullTime, formatTime } from '../format.ts';
 
 /** How close to the bottom (px) still counts as "at the bottom". */
 const STICKY_PX = 40;
@@ -75,7 +75,11 @@ export function MessageLog({ room, lines, more, onOlder }: { room: string; lines
       <div class="log" ref=${box} onScroll=${onScroll} role="log" aria-live="polite" aria-label=${`Messages in #${room}`} tabindex="0">
         ${more && lines.length > 0 ? html`<button type="button" class="older" onClick=${onOlder}>Load older messages</button>` : null}
         ${lines.length === 0 ? html`<p class="empty">No messages in #${room} yet. Say hello!</p>` : null}
-        ${lines.map((line) => html`<${Line} key=${line.key} line=${line} />`)}
+        ${lines.map((line, i) =>
+          i === 0 || dayKey(lines[i - 1]!.ts) !== dayKey(line.ts)
+            ? [html`<div class="day" role="separator" key=${`day-${line.key}`}><span>${formatDay(line.ts)}</span></div>`, html`<${Line} key=${line.key} line=${line} />`]
+            : html`<${Line} key=${line.key} line=${line} />`,
+        )}
       </div>
       ${unseen ? html`<button type="button" class="new-messages" onClick=${toBottom}>New messages ↓</button>` : null}
     </div>
