@@ -204,8 +204,10 @@ function readRequest(raw: Json): Request {
 
 /**
  * The client's side of the boundary: the server is authenticated by its
- * pinned key, but its messages are still checked for shape so that a bug
- * there cannot crash a client.
+ * pinned key, but its messages are still checked for shape, results and
+ * nested values included, so that a bug there cannot crash a client (a
+ * missing `history` or a `ts` of null would otherwise surface deep in the UI).
+ * Unknown extra fields are tolerated.
  */
 export function decodeServerMessage(text: string): ServerMessage {
   let raw: unknown;
@@ -218,23 +220,36 @@ export function decodeServerMessage(text: string): ServerMessage {
     throw new ProtocolError('bad_request', 'server message must be an object with a type');
   }
   switch (raw.type) {
-    case 'result':
+    case 'result': {
       int(raw, 'id', 0, Number.MAX_SAFE_INTEGER);
-      str(raw, 'for', 32);
-      if (!isObject(raw.result)) throw new ProtocolError('bad_request', 'result must be an object');
+      const forType = raw.for;
+      const check = typeof forType === 'string' && Object.hasOwn(RESULT_SHAPES, forType) ? RESULT_SHAPES[forType as RequestType] : undefined;
+      if (!check) throw new ProtocolError('bad_request', 'result for an unknown request type');
+      if (!isObject(raw.result) || !check(raw.result)) {
+        throw new ProtocolError('bad_request', `malformed result for "${forType as string}"`);
+      }
       break;
+    }
     case 'error':
-      str(raw, 'code', 64);
+      if (!(ERROR_CODES as readonly unknown[]).includes(raw.code)) throw new ProtocolError('bad_request', 'unknown error code');
       str(raw, 'message', 4096);
+      optionalInt(raw, 'id', 0, Number.MAX_SAFE_INTEGER);
+      if (raw.retryAfterMs !== undefined && !(isTime(raw.retryAfterMs) && raw.retryAfterMs >= 0)) {
+        throw new ProtocolError('bad_request', '"retryAfterMs" must be a number of milliseconds');
+      }
       break;
     case 'message':
       if (!isChatMessage(raw.message)) throw new ProtocolError('bad_request', 'malformed chat message');
       break;
     case 'notice':
-    case 'presence':
+    case 'presence': {
       str(raw, 'user', MAX_NAME_CHARS);
-      str(raw, 'event', 16);
+      const events: readonly unknown[] = raw.type === 'notice' ? ['join', 'leave'] : ['online', 'offline'];
+      if (!events.includes(raw.event)) throw new ProtocolError('bad_request', `unknown ${raw.type} event`);
+      if (raw.type === 'notice') str(raw, 'room', MAX_NAME_CHARS);
+      if (!isTime(raw.ts)) throw new ProtocolError('bad_request', '"ts" must be a time');
       break;
+    }
     case 'bye':
       str(raw, 'reason', 4096);
       break;
@@ -244,13 +259,60 @@ export function decodeServerMessage(text: string): ServerMessage {
   return raw as unknown as ServerMessage;
 }
 
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isArrayOf<T>(value: unknown, check: (item: unknown) => item is T): value is T[] {
+  return Array.isArray(value) && value.every(check);
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
 export function isChatMessage(value: unknown): value is ChatMessage {
   return (
     isObject(value) &&
-    typeof value.id === 'number' &&
+    isCount(value.id) &&
     typeof value.room === 'string' &&
     typeof value.from === 'string' &&
     typeof value.body === 'string' &&
-    typeof value.ts === 'number'
+    isTime(value.ts)
   );
 }
+
+function isRoomInfo(value: unknown): value is RoomInfo {
+  return isObject(value) && typeof value.name === 'string' && isCount(value.members) && typeof value.joined === 'boolean';
+}
+
+function isSessionStart(r: Json): boolean {
+  return (
+    typeof r.user === 'string' &&
+    typeof r.token === 'string' &&
+    isTime(r.expiresAt) &&
+    isArrayOf(r.rooms, isRoomInfo) &&
+    isArrayOf(r.online, isString) &&
+    isObject(r.history) &&
+    Object.values(r.history).every((messages) => isArrayOf(messages, isChatMessage))
+  );
+}
+
+/** The shape of each result (ResultMap above), checked before a pending request sees it. */
+const RESULT_SHAPES: { [T in RequestType]: (result: Json) => boolean } = {
+  register: isSessionStart,
+  login: isSessionStart,
+  resume: isSessionStart,
+  logout: () => true,
+  send: (r) => isChatMessage(r.message),
+  join: (r) => isRoomInfo(r.room) && isArrayOf(r.history, isChatMessage),
+  leave: (r) => typeof r.room === 'string',
+  rooms: (r) => isArrayOf(r.rooms, isRoomInfo),
+  users: (r) => isArrayOf(r.online, isString),
+  history: (r) => typeof r.room === 'string' && isArrayOf(r.messages, isChatMessage) && typeof r.more === 'boolean',
+  ping: (r) => isTime(r.ts),
+};
