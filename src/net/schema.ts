@@ -198,8 +198,19 @@ function readRequest(raw: Json): Request {
     case 'ping':
       return { type: raw.type, id };
     default:
-      throw new ProtocolError('unknown_type', `unknown message type ${JSON.stringify(String(raw.type)).slice(0, 40)}`);
+      throw new ProtocolError('unknown_type', `unknown message type ${describeType(raw.type)}`);
   }
+}
+
+/**
+ * Names an unknown type for the error message. Only a string is quoted:
+ * converting any other value runs code chosen by the sender's JSON (an
+ * object whose "toString" is not a function throws TypeError, an array
+ * nested 20,000 deep overflows the stack in join).
+ */
+function describeType(type: unknown): string {
+  if (typeof type === 'string') return JSON.stringify(type.slice(0, 40));
+  return `(a ${type === null ? 'null' : Array.isArray(type) ? 'array' : typeof type}, not a string)`;
 }
 
 /**
