@@ -87,7 +87,12 @@ test(`SIGKILL at ${ROUNDS} seeded points loses no acknowledged message or accoun
       }
     })().catch(() => {});
 
-    await new Promise((resolve) => setTimeout(resolve, 1500 + random() * 2000));
+    // Kill only once this round has an acknowledged registration (scrypt is slow on a loaded machine), then at a seeded moment.
+    const usersBefore = ackedUsers.size;
+    for (let waited = 0; ackedUsers.size === usersBefore && waited < 30_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200 + random() * 1500));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
