@@ -17,6 +17,30 @@ const EMPTY = new Uint8Array(0);
 const HANDSHAKE_MAX_FRAME = 1024;
 const PROLOGUE = new TextEncoder().encode(NOISE_PROLOGUE);
 
+/** An application message as Noise plaintexts (fragment flag included), made once and encrypted per recipient. */
+export class Outbound {
+  readonly plaintexts: readonly Uint8Array[];
+
+  constructor(message: Uint8Array) {
+    this.plaintexts = fragment(message);
+  }
+}
+
+/** Splits a message into plaintexts of one Noise message each, each led by its MORE/FINAL byte. */
+function fragment(message: Uint8Array): Uint8Array[] {
+  const plaintexts: Uint8Array[] = [];
+  let offset = 0;
+  do {
+    const end = Math.min(offset + MAX_CHUNK_DATA, message.length);
+    const plaintext = new Uint8Array(1 + end - offset);
+    plaintext[0] = end < message.length ? MORE : FINAL;
+    plaintext.set(message.subarray(offset, end), 1);
+    plaintexts.push(plaintext);
+    offset = end;
+  } while (offset < message.length);
+  return plaintexts;
+}
+
 export interface ChannelEvents {
   message: [plaintext: Buffer];
   /** The channel is unusable; emitted once, before the socket is ended. */
@@ -29,6 +53,13 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
   private leftover: Buffer[];
   private fragmentBytes = 0;
   private failed = false;
+  /** The socket is corked until the next tick (see send). */
+  private corked = false;
+  private readonly uncork = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   constructor(
     readonly socket: Socket,
@@ -56,31 +87,30 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
     for (const frame of frames) this.onFrame(frame);
   }
 
-  /** Encrypts and writes one application message. Returns false when the socket's buffer is above its mark. */
-  send(message: Uint8Array): boolean {
-    if (this.failed || this.socket.destroyed) return false;
-    const frames = this.encrypt(message);
-    if (frames.length === 1) return this.socket.write(frames[0]!);
-    this.socket.cork();
+  /**
+   * Encrypts and writes one application message (raw bytes, or an Outbound
+   * prepared once for many recipients). Writes made in one tick of the event
+   * loop leave in one write system call: the socket is corked at the first
+   * and uncorked on the next tick. Returns false when the socket's buffer is
+   * above its mark.
+   */
+  send(message: Uint8Array | Outbound): boolean {
+    // Not writable: the peer hung up (or end() was called); nothing sent now could reach it.
+    if (this.socket.destroyed || !this.socket.writable) return false;
+    const plaintexts = message instanceof Outbound ? message.plaintexts : fragment(message);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     let flushed = true;
-    for (const frame of frames) flushed = this.socket.write(frame);
-    this.socket.uncork();
+    for (const plaintext of plaintexts) flushed = this.socket.write(encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext)));
     return flushed;
   }
 
   /** Encrypts without writing (the caller batches writes). */
   encrypt(message: Uint8Array): Buffer[] {
-    const frames: Buffer[] = [];
-    let offset = 0;
-    do {
-      const end = Math.min(offset + MAX_CHUNK_DATA, message.length);
-      const plaintext = new Uint8Array(1 + end - offset);
-      plaintext[0] = end < message.length ? MORE : FINAL;
-      plaintext.set(message.subarray(offset, end), 1);
-      frames.push(encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext)));
-      offset = end;
-    } while (offset < message.length);
-    return frames;
+    return fragment(message).map((plaintext) => encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext)));
   }
 
   /** Bytes queued in the socket but not yet sent to the peer. */
@@ -93,7 +123,9 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
     this.socket.end();
   }
 
+  /** Hangs up at once; what this tick already wrote is handed to the socket first. */
   destroy(): void {
+    if (this.corked) this.uncork();
     this.socket.destroy();
   }
 
@@ -133,6 +165,8 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
   private fail(error: unknown): void {
     if (this.failed) return;
     this.failed = true;
+    // Only the receiving side failed: the listeners may still send, so that
+    // the peer is told why (a bye), before the socket is ended below.
     const channelError =
       error instanceof ChannelError ? error : new ChannelError('decrypt_failed', (error as Error).message);
     this.emit('failure', channelError);

@@ -2,7 +2,7 @@
 // its outbound queue (capped: a client that stops reading is dropped rather
 // than allowed to grow the server's memory), and its way out.
 
-import type { SecureChannel } from '../net/channel.ts';
+import { Outbound, type SecureChannel } from '../net/channel.ts';
 import type { ServerMessage } from '../net/schema.ts';
 import type { ServerContext } from './context.ts';
 import type { Recipient } from './hub.ts';
@@ -42,7 +42,7 @@ export class Connection implements Recipient {
     return this.closing;
   }
 
-  deliver(payload: Uint8Array): void {
+  deliver(payload: Outbound): void {
     if (this.closing) return;
     this.channel.send(payload);
     if (this.channel.outboundBytes > MAX_OUTBOUND_BYTES) {
@@ -53,7 +53,7 @@ export class Connection implements Recipient {
   }
 
   send(message: ServerMessage): void {
-    this.deliver(Buffer.from(JSON.stringify(message)));
+    this.deliver(new Outbound(Buffer.from(JSON.stringify(message))));
   }
 
   /** Returns false when the connection closed while the login was being checked: nothing is signed in then. */

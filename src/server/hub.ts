@@ -3,13 +3,14 @@
 // room so that a room's message is encoded once and then only encrypted per
 // recipient connection.
 
+import { Outbound } from '../net/channel.ts';
 import type { ChatStore } from './store/chat-store.ts';
 
 /** What the hub needs of a connection. */
 export interface Recipient {
   readonly userId: number | undefined;
-  /** Queues one encoded application message for this connection. */
-  deliver(payload: Uint8Array): void;
+  /** Queues one encoded application message for this connection (it only encrypts it). */
+  deliver(payload: Outbound): void;
 }
 
 export class Hub {
@@ -18,6 +19,14 @@ export class Hub {
   /** roomId → ids of members who are online now. */
   private readonly onlineMembers = new Map<number, Set<number>>();
   private readonly names = new Map<number, string>();
+  /**
+   * The online names in the order `onlineNames` gives them, kept in order as
+   * users come and go: every sign-in sends the list, and sorting it afresh
+   * each time cost O(n log n) locale comparisons per sign-in.
+   */
+  private readonly sortedNames: string[] = [];
+  /** The ordering of String.prototype.localeCompare with no arguments (ECMA-402). */
+  private readonly compare = new Intl.Collator().compare;
 
   constructor(private readonly store: ChatStore) {}
 
@@ -29,6 +38,8 @@ export class Hub {
       connections = new Set();
       this.connectionsByUser.set(userId, connections);
       this.names.set(userId, name);
+      // After any equal names, as a stable sort of the names in coming-online order would put it.
+      this.sortedNames.splice(this.firstAfter(name), 0, name);
       for (const room of this.store.roomsOfUser(userId)) this.membersOf(room.id).add(userId);
     }
     connections.add(connection);
@@ -41,7 +52,9 @@ export class Hub {
     if (!connections?.delete(connection)) return false;
     if (connections.size > 0) return false;
     this.connectionsByUser.delete(userId);
+    const name = this.names.get(userId);
     this.names.delete(userId);
+    if (name !== undefined) this.removeName(name);
     for (const room of this.store.roomsOfUser(userId)) {
       const members = this.onlineMembers.get(room.id);
       members?.delete(userId);
@@ -62,31 +75,76 @@ export class Hub {
     return this.connectionsByUser.has(userId);
   }
 
+  /** Names of the users online, each once, in locale order. */
   onlineNames(): string[] {
-    return [...this.names.values()].sort((a, b) => a.localeCompare(b));
+    return this.sortedNames.slice();
   }
 
   onlineCount(): number {
     return this.connectionsByUser.size;
   }
 
-  /** Sends one already-encoded message to every online member's connections, except `skip`. */
-  toRoom(roomId: number, payload: Uint8Array, skip?: Recipient): void {
+  /**
+   * Sends one already-encoded message to every online member's connections,
+   * except `skip`. The message is fragmented (Outbound) once here; each
+   * recipient connection only encrypts it.
+   */
+  toRoom(roomId: number, payload: Uint8Array | Outbound, skip?: Recipient): void {
     const members = this.onlineMembers.get(roomId);
     if (!members) return;
-    for (const userId of members) this.toUser(userId, payload, skip);
+    const prepared = payload instanceof Outbound ? payload : new Outbound(payload);
+    for (const userId of members) this.toUser(userId, prepared, skip);
   }
 
-  toUser(userId: number, payload: Uint8Array, skip?: Recipient): void {
+  toUser(userId: number, payload: Uint8Array | Outbound, skip?: Recipient): void {
     const connections = this.connectionsByUser.get(userId);
     if (!connections) return;
-    for (const connection of connections) if (connection !== skip) connection.deliver(payload);
+    const prepared = payload instanceof Outbound ? payload : new Outbound(payload);
+    for (const connection of connections) if (connection !== skip) connection.deliver(prepared);
   }
 
-  toEveryone(payload: Uint8Array, skip?: Recipient): void {
+  toEveryone(payload: Uint8Array | Outbound, skip?: Recipient): void {
+    const prepared = payload instanceof Outbound ? payload : new Outbound(payload);
     for (const connections of this.connectionsByUser.values()) {
-      for (const connection of connections) if (connection !== skip) connection.deliver(payload);
+      for (const connection of connections) if (connection !== skip) connection.deliver(prepared);
     }
+  }
+
+  /** Index of the first name that does not sort before `name` (binary search). */
+  private firstNotBefore(name: string): number {
+    let low = 0;
+    let high = this.sortedNames.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.compare(this.sortedNames[middle]!, name) < 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** Index of the first name that sorts after `name`. */
+  private firstAfter(name: string): number {
+    let low = 0;
+    let high = this.sortedNames.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.compare(this.sortedNames[middle]!, name) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  private removeName(name: string): void {
+    // Names that compare equal but differ sit together from firstNotBefore on.
+    for (let i = this.firstNotBefore(name); i < this.sortedNames.length; i++) {
+      if (this.sortedNames[i] === name) {
+        this.sortedNames.splice(i, 1);
+        return;
+      }
+      if (this.compare(this.sortedNames[i]!, name) !== 0) break;
+    }
+    const anywhere = this.sortedNames.indexOf(name);
+    if (anywhere >= 0) this.sortedNames.splice(anywhere, 1);
   }
 
   private membersOf(roomId: number): Set<number> {
