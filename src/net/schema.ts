@@ -152,7 +152,8 @@ export function decodeRequest(text: string): Request {
     throw new ProtocolError('bad_request', 'message is not valid JSON');
   }
   if (!isObject(raw)) throw new ProtocolError('bad_request', 'message must be a JSON object');
-  const requestId = typeof raw.id === 'number' && Number.isSafeInteger(raw.id) ? raw.id : undefined;
+  // Echoed on the error only when it is a valid id: the client refuses a reply whose id is not one.
+  const requestId = typeof raw.id === 'number' && Number.isSafeInteger(raw.id) && raw.id >= 0 ? raw.id : undefined;
   try {
     return readRequest(raw);
   } catch (error) {

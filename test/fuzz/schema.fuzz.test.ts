@@ -199,7 +199,7 @@ function checkRequest(text: string): void {
   } else {
     assert.ok(!actual.ok, `accepted ${text.slice(0, 200)} as ${JSON.stringify(actual.ok && actual.value)}`);
     assert.equal(actual.error.code, expected.code);
-    // The id of a refused request is reported whenever it could be read as a safe integer.
+    // The id of a refused request is reported whenever it is a valid id (so the reply decodes).
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -207,7 +207,7 @@ function checkRequest(text: string): void {
       raw = undefined;
     }
     const id = isObject(raw) ? own(raw, 'id') : undefined;
-    assert.equal(actual.error.requestId, typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined);
+    assert.equal(actual.error.requestId, isInt(id, 0, MAX) ? id : undefined);
   }
   // Stable: the same text gives the same outcome.
   const again = outcomeOf(decodeRequest, text);
@@ -364,5 +364,23 @@ test('regression: a result whose fields have the wrong types is refused by the c
   ]) {
     checkServerMessage(text);
     assert.throws(() => decodeServerMessage(text), (error: unknown) => error instanceof ProtocolError && error.code === 'bad_request', text);
+  }
+});
+
+// Regression (found by the server fuzz): a refused request's negative id was
+// echoed on the error, which the client then could not decode.
+test('regression: an invalid id is not echoed, so every error reply decodes', () => {
+  const text = '{"type":"history","room":"general","limit":4,"id":508,"message":1.5,"id":-1}';
+  checkRequest(text);
+  assert.throws(() => decodeRequest(text), (error: unknown) => error instanceof ProtocolError && error.requestId === undefined);
+  for (const id of ['-1', '-0', '1.5', '9007199254740993', '"7"']) {
+    let requestId: number | undefined;
+    try {
+      decodeRequest(`{"type":"nope","id":${id}}`);
+    } catch (error) {
+      requestId = (error as ProtocolError).requestId;
+    }
+    const reply = JSON.stringify({ type: 'error', code: 'bad_request', message: 'x', ...(requestId === undefined ? {} : { id: requestId }) });
+    assert.doesNotThrow(() => decodeServerMessage(reply), reply);
   }
 });
