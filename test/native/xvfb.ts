@@ -86,6 +86,20 @@ export async function xdotool(display: Display, ...args: string[]): Promise<stri
   return stdout.trim();
 }
 
+/**
+ * Types text into the focused window. Characters that are not on the
+ * keyboard map are first put on spare keys (x11.py bind): xdotool would
+ * otherwise remap a key for each of them and revert it right after the key
+ * press, and a client busy enough to read the press late loses the character.
+ */
+export async function typeText(display: Display, text: string): Promise<void> {
+  if (/[^\x20-\x7e]/.test(text)) {
+    await x11(display, 'bind', text);
+    await sleep(500); // let the window pick up the new keyboard map
+  }
+  await xdotool(display, 'type', '--delay', '30', text);
+}
+
 export async function x11(display: Display, ...args: string[]): Promise<string> {
   const { stdout } = await run('python3', [X11_HELPER, ...args], { env: display.env });
   return stdout;

@@ -22,13 +22,14 @@ async function fillLogin(ui: UiWindow, fields: { server?: string; username: stri
   await page.fill('#password', fields.password);
 }
 
-describe('desktop UI in headless Chromium, against a real server', { skip }, () => {
+describe('desktop UI in headless Chromium, against a real server', () => {
   let harness: TestServer;
   let browser: Browser;
   let bob: ChatClient;
   let address: string;
 
   before(async () => {
+    if (skip) return;
     harness = await startTestServer({ messageRate: { burst: 1000, perSecond: 1000 } });
     address = `127.0.0.1:${harness.server.port}`;
     browser = await launchChromium();
@@ -44,7 +45,7 @@ describe('desktop UI in headless Chromium, against a real server', { skip }, () 
     await harness?.cleanup();
   });
 
-  test('register, send, receive from another client, switch user by the File menu, Help → Commands', async () => {
+  test('register, send, receive from another client, switch user by the File menu, Help → Commands', { skip }, async () => {
     const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
     const { page } = ui;
     try {
@@ -121,7 +122,7 @@ describe('desktop UI in headless Chromium, against a real server', { skip }, () 
     }
   });
 
-  test('slash commands: /join, /users, /rooms, /leave, /help, unknown ones', async () => {
+  test('slash commands: /join, /users, /rooms, /leave, /help, unknown ones', { skip }, async () => {
     const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
     const { page } = ui;
     try {
@@ -155,7 +156,7 @@ describe('desktop UI in headless Chromium, against a real server', { skip }, () 
     }
   });
 
-  test('unread counts on rooms not on screen', async () => {
+  test('unread counts on rooms not on screen', { skip }, async () => {
     const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
     const { page } = ui;
     const dave = await harness.client();
@@ -181,7 +182,7 @@ describe('desktop UI in headless Chromium, against a real server', { skip }, () 
     }
   });
 
-  test('login errors: field checks, wrong password, taken name, unreachable server, changed server key', async () => {
+  test('login errors: field checks, wrong password, taken name, unreachable server, changed server key', { skip }, async () => {
     const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
     const { page } = ui;
     try {
@@ -230,7 +231,7 @@ describe('desktop UI in headless Chromium, against a real server', { skip }, () 
     }
   });
 
-  test('File → Exit logs out: the server sees the user leave', async () => {
+  test('File → Exit logs out: the server sees the user leave', { skip }, async () => {
     const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
     const { page } = ui;
     try {
