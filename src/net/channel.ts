@@ -171,8 +171,10 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
       error instanceof ChannelError ? error : new ChannelError('decrypt_failed', (error as Error).message);
     this.emit('failure', channelError);
     this.socket.end();
-    // A peer that never reads must not hold the socket open forever.
-    setTimeout(() => this.socket.destroy(), 1000).unref();
+    // A peer that never reads must not hold the socket open forever; one that
+    // hangs up first must not leave the timer (and this channel) behind.
+    const cutOff = setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.socket.once('close', () => clearTimeout(cutOff));
   }
 }
 

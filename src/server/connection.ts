@@ -22,6 +22,8 @@ export class Connection implements Recipient {
   authBusy = false;
   private closing = false;
   private loginTimer: NodeJS.Timeout | undefined;
+  /** Cuts off a peer that does not read its bye; cleared once the socket has closed. */
+  private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
@@ -89,13 +91,15 @@ export class Connection implements Recipient {
     clearTimeout(this.loginTimer);
     this.signOut();
     this.channel.end();
-    setTimeout(() => this.channel.destroy(), 2000).unref();
+    this.graceTimer = setTimeout(() => this.channel.destroy(), 2000).unref();
   }
 
   /** The socket is gone (either side). */
   closed(): void {
     this.closing = true;
     clearTimeout(this.loginTimer);
+    // Nothing of a closed connection may outlive it, not even a timer.
+    clearTimeout(this.graceTimer);
     this.signOut();
   }
 
