@@ -65,7 +65,7 @@ export async function checkProperty<Ts>(
   const seed = seedFor(options.seed);
   const numRuns = runsFor(options.runs);
   const started = performance.now();
-  const details = await fc.check(property, { ...options.extra, seed, numRuns });
+  const details = await fc.check(property, { includeErrorInReport: true, ...options.extra, seed, numRuns });
   const ms = Math.round(performance.now() - started);
   const error = details.failed ? fc.defaultReportMessage(details) : undefined;
   report({ property: name, runs: details.numRuns, seed, failed: details.failed, ms, ...(error ? { error } : {}) });
