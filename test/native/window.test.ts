@@ -74,10 +74,11 @@ describe('native window under Xvfb', () => {
     return { x: x + 210, y: y + 80, width: width - 210 - 190, height: height - 80 - 90 };
   }
 
-  async function logIn(gui: Gui, user: string): Promise<void> {
+  async function logIn(gui: Gui, user: string, picture?: string): Promise<void> {
     // Ready when the login panel is painted (its Login button is the accent colour).
     await until('the login panel', async () => ((await countColour(display, ACCENT, { x: 0, y: 0, width: 980, height: 680 })) > 500 ? true : undefined));
     await sleep(300);
+    if (picture !== undefined) await screenshot(display, picture);
     await xdotool(display, 'windowfocus', '--sync', gui.window);
     // The username field has the focus when the panel opens.
     await xdotool(display, 'type', '--delay', '40', user);
@@ -92,8 +93,7 @@ describe('native window under Xvfb', () => {
   test('log in, send a line a second client receives, show its reply, File → Exit ends with 0', { skip }, async () => {
     const gui = await startGui();
     try {
-      await screenshot(display, join(TEST_OUTPUT, 'native-login.png'));
-      await logIn(gui, 'alice');
+      await logIn(gui, 'alice', join(TEST_OUTPUT, 'native-login.png'));
 
       // Typed with xdotool, non-ASCII and emoji included, and characters that
       // need escaping on the way through the bindings.
