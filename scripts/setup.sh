@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The desktop window needs WebKitGTK to build its binding; the rest needs only Node.
-APT_PACKAGES=(libwebkit2gtk-4.0-dev tmux)
-[ "${SECURECHAT_TEST_PACKAGES:-0}" = 1 ] && APT_PACKAGES+=(xvfb xauth xdotool imagemagick chromium fonts-dejavu-core)
+# The desktop window's binding is built by cmake-js against WebKitGTK (without
+# these, npm quietly skips the optional binding); the rest needs only Node.
+APT_PACKAGES=(cmake g++ make pkg-config libwebkit2gtk-4.0-dev tmux)
+[ "${SECURECHAT_TEST_PACKAGES:-0}" = 1 ] && APT_PACKAGES+=(xvfb xauth xdotool imagemagick chromium python3 fonts-dejavu-core)
 
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
