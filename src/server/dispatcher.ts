@@ -4,6 +4,7 @@
 // (DESIGN.md, wire protocol §3); errors of meaning (a name taken, a body too
 // long) are answered and the connection stays.
 
+import { isUtf8 } from 'node:buffer';
 import { ProtocolError, RequestError } from '../net/errors.ts';
 import { type Request, type RequestType, type ServerMessage, decodeRequest } from '../net/schema.ts';
 import type { Connection } from './connection.ts';
@@ -17,6 +18,12 @@ const AUTH_REQUESTS = new Set<RequestType>(['register', 'login', 'resume', 'logo
 export function dispatch(bytes: Buffer, connection: Connection, context: ServerContext): void {
   let request: Request;
   try {
+    // JSON text is UTF-8 (RFC 8259 §8.1). Decoding invalid bytes with
+    // replacement characters would store something other than what was sent,
+    // and no client built on JSON.stringify sends them: such a message does
+    // not validate, and ends the connection like any other (RFC 6455 §8.1
+    // does the same for WebSocket text).
+    if (!isUtf8(bytes)) throw new ProtocolError('bad_request', 'message is not valid UTF-8');
     request = decodeRequest(bytes.toString('utf8'));
   } catch (error) {
     const problem = error instanceof ProtocolError ? error : new ProtocolError('bad_request', 'undecodable message');
