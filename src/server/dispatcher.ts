@@ -11,6 +11,7 @@ import type { Connection } from './connection.ts';
 import type { ServerContext } from './context.ts';
 import type { Handler } from './handlers/handler.ts';
 import { handlers } from './handlers/index.ts';
+import { hasLoneSurrogate } from './accounts/text.ts';
 import { StoreError } from './store/chat-store.ts';
 
 const AUTH_REQUESTS = new Set<RequestType>(['register', 'login', 'resume', 'logout']);
@@ -42,6 +43,7 @@ async function run(request: Request, connection: Connection, context: ServerCont
   const isAuth = AUTH_REQUESTS.has(request.type);
   try {
     checkAccess(handler, connection);
+    checkText(request);
     if (isAuth) {
       if (connection.authBusy) throw new RequestError('bad_request', 'another login request is still being processed');
       connection.authBusy = true;
@@ -61,6 +63,24 @@ function checkAccess(handler: Handler<RequestType>, connection: Connection): voi
   }
   if (handler.access === 'guest' && connection.user) {
     throw new RequestError('already_authenticated', 'you are already logged in; log out first');
+  }
+}
+
+/**
+ * Every string of a request must be Unicode text (I-JSON, RFC 7493 §2.1).
+ * A lone surrogate (a \ud800 escape that is not half of a pair, as when a
+ * client cuts an emoji in two) has no UTF-8 form, so no store can keep it as
+ * sent (sql.js turns it into U+FFFD): the request is refused, naming the
+ * field. The message itself was well-formed JSON, so the connection stays.
+ */
+function checkText(request: Request): void {
+  for (const [field, value] of Object.entries(request)) {
+    if (typeof value === 'string' && hasLoneSurrogate(value)) {
+      throw new RequestError(
+        'bad_request',
+        `"${field}" contains invalid text (an unpaired UTF-16 surrogate, such as half of an emoji); nothing was done`,
+      );
+    }
   }
 }
 

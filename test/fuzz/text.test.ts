@@ -1,5 +1,5 @@
 // Hostile text over the real server: bodies with NUL, control, bidi-override
-// and zero-width characters, 10,000 combining marks and
+// and zero-width characters, lone surrogates, 10,000 combining marks and
 // invalid UTF-8; usernames that only look like an existing one. Each body is
 // stored and delivered to a second client exactly as sent (also after a
 // restart), or refused with a clear error and the connection stays usable.
@@ -37,6 +37,12 @@ const REFUSED: Array<[string, string, string]> = [
   ['10,000 combining marks (20,001 bytes)', 'e' + '\u0301'.repeat(10_000), 'body_too_long'],
   ['whitespace only', ' \t\n\u3000', 'empty_body'],
   ['empty', '', 'empty_body'],
+  // JSON carries these as \ud800 escapes; they are not Unicode text (RFC 7493 §2.1) and no
+  // store keeps them (sql.js turns each into U+FFFD): refused rather than altered.
+  ['a lone high surrogate', 'a\ud800b', 'bad_request'],
+  ['a lone low surrogate', '\udfff', 'bad_request'],
+  ['half an emoji at the end', 'cut here \ud83d', 'bad_request'],
+  ['a reversed surrogate pair', '\ude00\ud83d', 'bad_request'],
 ];
 
 describe('hostile text over the wire', () => {
