@@ -131,7 +131,13 @@ function optionalInt(obj: Json, key: string, min: number, max: number): number |
   return obj[key] === undefined ? undefined : int(obj, key, min, max);
 }
 
-/** Usernames, passwords and room names are checked properly by the server; this only bounds them. */
+/**
+ * Usernames, passwords, tokens and room names are checked properly by the
+ * server; these only bound them (login throttling keys even an invalid
+ * name). A field over its bound is an error of meaning, not of shape: it is
+ * refused with the code its handler would use, once the whole message has
+ * been found well-formed, and the connection stays (see checkBounds).
+ */
 const MAX_NAME_CHARS = 256;
 const MAX_PASSWORD_CHARS = 4096;
 const MAX_TOKEN_CHARS = 128;
@@ -155,7 +161,7 @@ export function decodeRequest(text: string): Request {
   // Echoed on the error only when it is a valid id: the client refuses a reply whose id is not one.
   const requestId = typeof raw.id === 'number' && Number.isSafeInteger(raw.id) && raw.id >= 0 ? raw.id : undefined;
   try {
-    return readRequest(raw);
+    return checkBounds(readRequest(raw));
   } catch (error) {
     if (error instanceof ProtocolError && requestId !== undefined) error.requestId = requestId;
     throw error;
@@ -170,18 +176,18 @@ function readRequest(raw: Json): Request {
       return {
         type: raw.type,
         id,
-        username: str(raw, 'username', MAX_NAME_CHARS),
-        password: str(raw, 'password', MAX_PASSWORD_CHARS),
+        username: str(raw, 'username', Infinity),
+        password: str(raw, 'password', Infinity),
       };
     case 'resume':
-      return { type: 'resume', id, token: str(raw, 'token', MAX_TOKEN_CHARS) };
+      return { type: 'resume', id, token: str(raw, 'token', Infinity) };
     case 'send':
-      return { type: 'send', id, room: str(raw, 'room', MAX_NAME_CHARS), body: str(raw, 'body', MAX_BODY_CHARS) };
+      return { type: 'send', id, room: str(raw, 'room', Infinity), body: str(raw, 'body', MAX_BODY_CHARS) };
     case 'join':
     case 'leave':
-      return { type: raw.type, id, room: str(raw, 'room', MAX_NAME_CHARS) };
+      return { type: raw.type, id, room: str(raw, 'room', Infinity) };
     case 'history': {
-      const request: RequestOf<'history'> = { type: 'history', id, room: str(raw, 'room', MAX_NAME_CHARS) };
+      const request: RequestOf<'history'> = { type: 'history', id, room: str(raw, 'room', Infinity) };
       const before = optionalInt(raw, 'before', 0, Number.MAX_SAFE_INTEGER);
       const after = optionalInt(raw, 'after', 0, Number.MAX_SAFE_INTEGER);
       const limit = optionalInt(raw, 'limit', 1, MAX_HISTORY_PAGE);
@@ -201,6 +207,33 @@ function readRequest(raw: Json): Request {
     default:
       throw new ProtocolError('unknown_type', `unknown message type ${describeType(raw.type)}`);
   }
+}
+
+/** The bounds of a well-formed request's text fields, refused with the handler's own code. */
+function checkBounds(request: Request): Request {
+  const tooLong = (code: ErrorCode, what: string) => new ProtocolError(code, `the ${what} is too long`);
+  switch (request.type) {
+    case 'register':
+    case 'login': {
+      // A login never says which part was wrong.
+      const login = request.type === 'login';
+      if (request.username.length > MAX_NAME_CHARS) throw tooLong(login ? 'invalid_credentials' : 'invalid_username', 'username');
+      if (request.password.length > MAX_PASSWORD_CHARS) throw tooLong(login ? 'invalid_credentials' : 'invalid_password', 'password');
+      break;
+    }
+    case 'resume':
+      if (request.token.length > MAX_TOKEN_CHARS) throw tooLong('invalid_token', 'session token');
+      break;
+    case 'send':
+    case 'join':
+    case 'leave':
+    case 'history':
+      if (request.room.length > MAX_NAME_CHARS) throw tooLong('invalid_room', 'room name');
+      break;
+    default:
+      break;
+  }
+  return request;
 }
 
 /**

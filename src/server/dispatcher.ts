@@ -6,7 +6,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { ProtocolError, RequestError } from '../net/errors.ts';
-import { type Request, type RequestType, type ServerMessage, decodeRequest } from '../net/schema.ts';
+import { type ErrorCode, type Request, type RequestType, type ServerMessage, decodeRequest } from '../net/schema.ts';
 import type { Connection } from './connection.ts';
 import type { ServerContext } from './context.ts';
 import type { Handler } from './handlers/handler.ts';
@@ -15,6 +15,8 @@ import { hasLoneSurrogate } from './accounts/text.ts';
 import { StoreError } from './store/chat-store.ts';
 
 const AUTH_REQUESTS = new Set<RequestType>(['register', 'login', 'resume', 'logout']);
+/** Decoding failures that mean the message does not validate, and so end the connection. */
+const MALFORMED = new Set<ErrorCode>(['bad_request', 'unknown_type']);
 
 export function dispatch(bytes: Buffer, connection: Connection, context: ServerContext): void {
   let request: Request;
@@ -31,6 +33,9 @@ export function dispatch(bytes: Buffer, connection: Connection, context: ServerC
     const reply: ServerMessage = { type: 'error', code: problem.code, message: problem.message };
     if (problem.requestId !== undefined) reply.id = problem.requestId;
     connection.send(reply);
+    // A well-formed request with a field over its bound (a 300-character
+    // username) is an error of meaning: answered above, the connection stays.
+    if (!MALFORMED.has(problem.code)) return;
     context.log('protocol_error', { connection: connection.id, address: connection.address, code: problem.code, reason: problem.message });
     connection.close(`protocol error: ${problem.message}`);
     return;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { ProtocolError } from '../../src/net/errors.ts';
-import { ERROR_CODES, MAX_HISTORY_PAGE, decodeRequest, decodeServerMessage } from '../../src/net/schema.ts';
+import { ERROR_CODES, type ErrorCode, MAX_HISTORY_PAGE, decodeRequest, decodeServerMessage } from '../../src/net/schema.ts';
 import { checkProperty } from './fuzz-run.ts';
 import { type JsonTree, arr, bool, jsonTree, nearValid, num, obj, serialise, str } from './json-arbitraries.ts';
 
@@ -33,7 +33,7 @@ function assertPlain(value: unknown, path = 'value'): void {
 // --------------------------------------------------------- the expectation
 
 type Json = Record<string, unknown>;
-type Outcome = { ok: true; value: Json } | { ok: false; code: 'bad_request' | 'unknown_type' };
+type Outcome = { ok: true; value: Json } | { ok: false; code: ErrorCode };
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const own = (o: Json, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
@@ -70,10 +70,11 @@ function expectRequest(text: string): Outcome {
   const type = own(raw, 'type');
   if (typeof type !== 'string' || !Object.hasOwn(REQUEST_FIELDS, type)) return { ok: false, code: 'unknown_type' };
   const value: Json = { type, id };
+  // Shape first: every field of the right type (the body within the message size).
   for (const [field, rule] of Object.entries(REQUEST_FIELDS[type]!)) {
     const v = own(raw, field);
     if (typeof rule === 'number') {
-      if (!isStr(v, rule)) return { ok: false, code: 'bad_request' };
+      if (!isStr(v, field === 'body' ? rule : Infinity)) return { ok: false, code: 'bad_request' };
       value[field] = v;
     } else if (v !== undefined) {
       if (!isInt(v, rule[0], rule[1])) return { ok: false, code: 'bad_request' };
@@ -81,7 +82,17 @@ function expectRequest(text: string): Outcome {
     }
   }
   if (value.before !== undefined && value.after !== undefined) return { ok: false, code: 'bad_request' };
+  // Then the bounds of text fields, refused with the code the handler would use.
+  for (const [field, rule] of Object.entries(REQUEST_FIELDS[type]!)) {
+    if (typeof rule === 'number' && (value[field] as string).length > rule) return { ok: false, code: tooLongCode(type, field) };
+  }
   return { ok: true, value };
+}
+
+function tooLongCode(type: string, field: string): ErrorCode {
+  if (type === 'login') return 'invalid_credentials';
+  const codes: Record<string, ErrorCode> = { username: 'invalid_username', password: 'invalid_password', token: 'invalid_token', room: 'invalid_room' };
+  return codes[field] ?? 'bad_request';
 }
 
 const REQUEST_TYPES = Object.keys(REQUEST_FIELDS);
@@ -231,7 +242,9 @@ function checkServerMessage(text: string): void {
 // ------------------------------------------------------- valid messages
 
 const id = fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER)).map(num);
-const text = (max: number) => fc.string({ maxLength: max }).map(str);
+/** Text fields, sometimes past their bounds (256 for names and rooms, 4096 for passwords, 128 for tokens). */
+const text = (max: number) =>
+  fc.oneof({ weight: 9, arbitrary: fc.string({ maxLength: max }) }, { weight: 1, arbitrary: fc.constantFrom(120, 129, 256, 257, 4097).map((n) => 'x'.repeat(n)) }).map(str);
 
 const validRequest: fc.Arbitrary<JsonTree> = fc.oneof(
   fc.record({ type: fc.constantFrom('register', 'login').map(str), id, username: text(40), password: text(40) }).map(obj),
@@ -382,5 +395,26 @@ test('regression: an invalid id is not echoed, so every error reply decodes', ()
     }
     const reply = JSON.stringify({ type: 'error', code: 'bad_request', message: 'x', ...(requestId === undefined ? {} : { id: requestId }) });
     assert.doesNotThrow(() => decodeServerMessage(reply), reply);
+  }
+});
+
+// Regression (found by the BLNS usernames over the wire): a well-formed
+// request whose username, password, token or room name is over the parsing
+// bound was a protocol error that closed the connection, where the handler
+// would have refused it with its own code.
+test('regression: a text field over its bound is refused with the handler\'s code', () => {
+  const long = (n: number) => JSON.stringify('x'.repeat(n));
+  const cases: Array<[string, ErrorCode]> = [
+    [`{"type":"register","id":1,"username":${long(257)},"password":"correct horse"}`, 'invalid_username'],
+    [`{"type":"register","id":1,"username":"bob","password":${long(4097)}}`, 'invalid_password'],
+    [`{"type":"login","id":1,"username":${long(257)},"password":"x"}`, 'invalid_credentials'],
+    [`{"type":"resume","id":1,"token":${long(129)}}`, 'invalid_token'],
+    [`{"type":"join","id":1,"room":${long(257)}}`, 'invalid_room'],
+    // Shape still comes first: a missing password is malformed, whatever the username.
+    [`{"type":"register","id":1,"username":${long(257)}}`, 'bad_request'],
+  ];
+  for (const [text, code] of cases) {
+    checkRequest(text);
+    assert.throws(() => decodeRequest(text), (error: unknown) => error instanceof ProtocolError && error.code === code && error.requestId === 1, text.slice(0, 60));
   }
 });

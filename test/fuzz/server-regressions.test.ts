@@ -47,6 +47,26 @@ describe('server regressions from fuzzing', () => {
     });
   }
 
+  // Found by the BLNS usernames: a well-formed request with a field over its
+  // parsing bound (a 300-character username) closed the connection.
+  test('regression: an over-long username, token or room is refused with its code, and the connection stays', async () => {
+    const client = await RawClient.connect(harness.server.port);
+    const long = 'x'.repeat(300);
+    const answers = [
+      await client.request({ type: 'register', username: long, password: 'correct horse battery' }),
+      await client.request({ type: 'login', username: long, password: 'correct horse battery' }),
+      await client.request({ type: 'resume', token: long }),
+      await client.request({ type: 'join', room: long }),
+    ];
+    assert.deepEqual(
+      answers.map((m) => m.type === 'error' && m.code),
+      ['invalid_username', 'invalid_credentials', 'invalid_token', 'invalid_room'],
+    );
+    assert.equal((await client.request({ type: 'ping' })).type, 'result');
+    assert.equal(client.bye(), undefined);
+    client.destroy();
+  });
+
   // Found: every closed bad connection left its grace-period timers (1 s in
   // the channel, 2 s in Connection) running, holding the connection in memory.
   test('regression: a connection closed for a bad ciphertext leaves no timer behind', async () => {

@@ -135,7 +135,8 @@ function acceptable(bytes: Uint8Array): boolean {
     return true;
   } catch (error) {
     assert.ok(error instanceof ProtocolError);
-    return false;
+    // Only malformed messages end the connection; a field over its bound is answered.
+    return error.code !== 'bad_request' && error.code !== 'unknown_type';
   }
 }
 
