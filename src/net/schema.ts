@@ -244,7 +244,9 @@ function checkBounds(request: Request): Request {
  */
 function describeType(type: unknown): string {
   if (typeof type === 'string') return JSON.stringify(type.slice(0, 40));
-  return `(a ${type === null ? 'null' : Array.isArray(type) ? 'array' : typeof type}, not a string)`;
+  if (type === undefined) return '(none given)';
+  const kind = type === null ? 'null' : Array.isArray(type) ? 'an array' : typeof type === 'object' ? 'an object' : `a ${typeof type}`;
+  return `(${kind} instead of a string)`;
 }
 
 /**
