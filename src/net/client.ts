@@ -236,7 +236,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     switch (message.type) {
       case 'result': {
         const pending = this.takePending(message.id);
-        pending?.resolve(message.result as never);
+        if (!pending) break;
+        // A result is only checked against the type it names: one for another request must not pass as this one's.
+        if (pending.type === message.for) pending.resolve(message.result as never);
+        else pending.reject(new ProtocolError('bad_request', `the server answered "${pending.type}" with a result for "${message.for}"`));
         break;
       }
       case 'error': {
