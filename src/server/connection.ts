@@ -76,7 +76,7 @@ export class Connection implements Recipient {
     if (!user) return;
     this.user = undefined;
     const wentOffline = this.context.hub.removeConnection(this, user.id);
-    if (wentOffline) {
+    if (wentOffline && !this.context.shuttingDown) {
       const presence: ServerMessage = { type: 'presence', event: 'offline', user: user.name, ts: this.context.now() };
       this.context.hub.toEveryone(Buffer.from(JSON.stringify(presence)));
     }

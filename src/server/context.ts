@@ -16,6 +16,8 @@ export interface ServerContext {
   /** Per-user chat message rate. */
   messageRate: RateLimiter;
   generalRoomId: number;
+  /** Set when the server stops: everyone is leaving at once, so nobody is told who went offline. */
+  shuttingDown: boolean;
   now(): number;
 }
 

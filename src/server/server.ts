@@ -93,6 +93,7 @@ async function run(options: ServerOptions, log: Logger, lock: DataLock): Promise
     loginThrottle: new LoginThrottle(),
     messageRate: new RateLimiter(options.messageRate ?? DEFAULT_MESSAGE_RATE),
     generalRoomId: generalRoom.id,
+    shuttingDown: false,
     now: Date.now,
   };
   const limiter = new ConnectionLimiter(options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
@@ -170,6 +171,7 @@ async function run(options: ServerOptions, log: Logger, lock: DataLock): Promise
     stopping ??= (async () => {
       clearInterval(sweep);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      context.shuttingDown = true;
       for (const connection of connections) connection.close(reason);
       await store.close();
       // Sockets of peers that do not read are cut off by Connection.close's grace timer.

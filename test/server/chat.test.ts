@@ -206,6 +206,20 @@ describe('durability and reconnection', () => {
     assert.equal((await other.send('general', 'not throttled')).body, 'not throttled');
   });
 
+  test('a stopping server says why and does not report everyone going offline', async () => {
+    const frank = await harness.client({ reconnectDelay: () => 50 });
+    const grace = await harness.client({ reconnectDelay: () => 50 });
+    await frank.register('frank', PASSWORD);
+    await grace.register('grace', PASSWORD);
+    const offline: string[] = [];
+    frank.on('presence', (presence) => presence.event === 'offline' && offline.push(presence.user));
+    const bye = nextEvent<[string]>(frank, 'bye');
+    await harness.restart();
+    assert.match((await bye)[0], /shutting down/);
+    await waitFor(() => frank.user === 'frank' && frank.state === 'connected', 'frank to resume');
+    assert.deepEqual(offline, []);
+  });
+
   test('logout revokes the token', async () => {
     const erin = await harness.client();
     await erin.register('erin', PASSWORD);
