@@ -212,7 +212,9 @@ describe('durability and reconnection', () => {
     await frank.register('frank', PASSWORD);
     await grace.register('grace', PASSWORD);
     const offline: string[] = [];
-    frank.on('presence', (presence) => presence.event === 'offline' && offline.push(presence.user));
+    for (const client of [frank, grace]) {
+      client.on('presence', (presence) => presence.event === 'offline' && offline.push(presence.user));
+    }
     const bye = nextEvent<[string]>(frank, 'bye');
     await harness.restart();
     assert.match((await bye)[0], /shutting down/);
