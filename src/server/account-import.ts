@@ -10,11 +10,15 @@
 // error) and nothing is imported. Each account joins `general`, as a
 // registration does.
 //
-// Run with the server stopped: the store is single-process (it takes no lock).
+// Run with the server stopped: the store lives in one process's memory. The
+// import takes the server's data-folder lock, so it refuses to run beside a
+// server on the same folder (and a server refuses to start during an import).
 
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PasswordHashError, decodePasswordHash, validateRoomName, validateUsername } from './accounts/index.ts';
+import { lockDataDir } from './data-lock.ts';
 import type { ChatStore, NewUser } from './store/chat-store.ts';
 import { SqlJsStore, type StoreLog } from './store/index.ts';
 
@@ -116,11 +120,24 @@ export async function importUsersFromFile(file: string, storeDir: string, log?: 
     throw new ImportError(undefined, `cannot read ${file}: ${(error as Error).message}`);
   }
   const entries = parseImportLines(text);
-  const store = await SqlJsStore.open(log === undefined ? { dir: storeDir } : { dir: storeDir, log });
+  // The server's lock lives in its data folder, the one above its store.
+  const dataDir = dirname(storeDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  let lock;
   try {
-    return await importAccounts(store, entries);
+    lock = lockDataDir(dataDir);
+  } catch (error) {
+    throw new ImportError(undefined, (error as Error).message);
+  }
+  try {
+    const store = await SqlJsStore.open(log === undefined ? { dir: storeDir } : { dir: storeDir, log });
+    try {
+      return await importAccounts(store, entries);
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    lock.release();
   }
 }
 

@@ -99,6 +99,24 @@ describe('import-users', () => {
     assert.match(cli.stderr, /line 4: .*nothing was imported/);
   });
 
+  test('the import refuses to run beside a server on the same folder', async () => {
+    const dataDir = join(root, 'busy', 'server');
+    const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, log: silentLogger });
+    const file = join(root, 'busy.jsonl');
+    writeFileSync(file, userLines(3, hash, 'late').join('\n'));
+    try {
+      await assert.rejects(importUsersFromFile(file, storeDirOf(dataDir), quiet), (error: unknown) => {
+        assert.ok(error instanceof ImportError);
+        assert.equal(error.line, undefined);
+        assert.match(error.message, /server/);
+        return true;
+      });
+    } finally {
+      await server.stop();
+    }
+    assert.equal(await userCount(storeDirOf(dataDir)), 0);
+  });
+
   test('each line is checked: fields, names, hashes, duplicates in the file and on the server', async () => {
     const good = (name: string) => JSON.stringify({ username: name, passwordHash: hash });
     const refusals: Array<[string[], number, RegExp]> = [

@@ -13,7 +13,8 @@ const HELP = `Usage: securechat import-users [--home DIR] FILE
 
 Adds the accounts listed in FILE to the server's store in <home>/server/store
 and makes each a member of "general", as registering does. Stop the server
-first: the store belongs to one process at a time.
+first: the store belongs to one process at a time, and the import refuses to
+run while a server holds the data folder's lock.
 
 FILE holds JSON lines, one account per line:
   {"username": "alice", "passwordHash": "scrypt$17$8$1$<salt>$<hash>"}
