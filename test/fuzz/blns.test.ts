@@ -22,7 +22,7 @@ const BLNS_PATH = resolve(REPO_ROOT, process.env.SECURECHAT_BLNS ?? '../shared/c
 const PASSWORD = 'correct horse battery';
 /** Registering costs a scrypt hash (~0.6 s); past this many accepted names, only a sample goes over the wire. */
 const MAX_REGISTRATIONS = 40;
-const SAMPLE_EVERY = 5;
+const SAMPLE_EVERY = 12;
 /** Names worth registering whatever the sample: they are also property names of every JS object, or make a thenable. */
 const ALWAYS_REGISTER = ['hasOwnProperty', 'then', 'constructor', 'toString', '__proto__', 'undefined', 'null', 'NULL'];
 
