@@ -168,3 +168,54 @@ describe('the client library against a server that says anything', () => {
     await assert.rejects(client.users(), (error: unknown) => error instanceof ProtocolError);
   });
 });
+
+describe('the client library against a server that answers the handshake with garbage', () => {
+  let listener: Server;
+  let bytesToSend: Uint8Array = new Uint8Array(0);
+  let hangUp = false;
+
+  before(async () => {
+    listener = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        socket.write(bytesToSend);
+        if (hangUp) socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  });
+  after(() => listener.close());
+
+  test('connect fails with a ChannelError, and only that, whatever comes back', async () => {
+    const frameOf = (body: Uint8Array) => Buffer.concat([Buffer.from([body.length >> 8, body.length & 0xff]), body]);
+    const answer = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc.uint8Array({ maxLength: 300 }).map(frameOf),
+      fc.uint8Array({ minLength: 96, maxLength: 140 }).map(frameOf), // the size of a real message 2
+      fc.uint8Array({ minLength: 1025, maxLength: 1100 }).map(frameOf),
+    );
+    await checkProperty(
+      'client: handshake answered with garbage',
+      fc.asyncProperty(answer, fc.boolean(), async (bytes, end) => {
+        bytesToSend = bytes;
+        hangUp = end;
+        const client = new ChatClient({
+          host: '127.0.0.1',
+          port: (listener.address() as AddressInfo).port,
+          knownServersFile: `${tempDir('securechat-fuzz-client-')}/known_servers.json`,
+          autoReconnect: false,
+          handshakeTimeoutMs: 150,
+        });
+        client.on('error', () => {});
+        const error = await client.connect().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        client.close();
+        assert.ok(error instanceof ChannelError, `connect gave ${String((error as Error)?.stack ?? error)}`);
+        assert.ok(['handshake_failed', 'frame_too_large', 'timeout', 'closed'].includes(error.code), error.code);
+      }),
+      { runs: 60, seed: 0x5eed52 },
+    );
+  });
+});
