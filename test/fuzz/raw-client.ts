@@ -38,7 +38,8 @@ export class RawClient {
   /** Server messages that did not decode (should never happen). */
   readonly undecodable: string[] = [];
   readonly closed: Promise<void>;
-  private nextId = 1;
+  /** Far above the ids that fuzzed requests carry, so that answers cannot be confused. */
+  private nextId = 1_000_000_000;
   private waiters: Array<{ match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }> = [];
 
   private constructor(readonly channel: SecureChannel) {
