@@ -33,10 +33,19 @@ function checkLength(key: Uint8Array, what: string): void {
   }
 }
 
+// Parsing DER into a KeyObject costs about as much as the DH itself; a
+// server's static key takes part in every handshake, so its KeyObject is kept.
+// Keyed by the array itself: key material is never mutated in place here.
+const privateKeyObjects = new WeakMap<Uint8Array, KeyObject>();
+
 function privateKeyObject(privateKey: Uint8Array): KeyObject {
+  const cached = privateKeyObjects.get(privateKey);
+  if (cached) return cached;
   checkLength(privateKey, 'private key');
   const der = Buffer.concat([PKCS8_PREFIX, privateKey]);
-  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  privateKeyObjects.set(privateKey, key);
+  return key;
 }
 
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
@@ -58,13 +67,15 @@ function rawPrivateKey(key: KeyObject): Uint8Array {
 /** GENERATE_KEYPAIR(). */
 export function generateKeyPair(): KeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('x25519');
-  return { publicKey: rawPublicKey(publicKey), privateKey: rawPrivateKey(privateKey) };
+  const raw = rawPrivateKey(privateKey);
+  privateKeyObjects.set(raw, privateKey);
+  return { publicKey: rawPublicKey(publicKey), privateKey: raw };
 }
 
 /** The key pair whose private key is `privateKey` (used as given; X25519 clamps it). */
 export function keyPairFromPrivate(privateKey: Uint8Array): KeyPair {
-  const key = privateKeyObject(privateKey);
-  return { publicKey: rawPublicKey(createPublicKey(key)), privateKey: Uint8Array.from(privateKey) };
+  const copy = Uint8Array.from(privateKey);
+  return { publicKey: rawPublicKey(createPublicKey(privateKeyObject(copy))), privateKey: copy };
 }
 
 /**
