@@ -53,7 +53,7 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
   private leftover: Buffer[];
   private fragmentBytes = 0;
   private failed = false;
-  /** The socket is corked until the next tick (see send). */
+  /** The socket is corked until the end of this turn of the event loop (see send). */
   private corked = false;
   private readonly uncork = (): void => {
     if (!this.corked) return;
@@ -89,10 +89,12 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
 
   /**
    * Encrypts and writes one application message (raw bytes, or an Outbound
-   * prepared once for many recipients). Writes made in one tick of the event
+   * prepared once for many recipients). Writes made in one turn of the event
    * loop leave in one write system call: the socket is corked at the first
-   * and uncorked on the next tick. Returns false when the socket's buffer is
-   * above its mark.
+   * and uncorked when the turn's I/O callbacks are done (setImmediate), so a
+   * busy server coalesces, say, the presence lines of fifty sign-ins read in
+   * one turn into one write per recipient. Returns false when the socket's
+   * buffer is above its mark.
    */
   send(message: Uint8Array | Outbound): boolean {
     // Not writable: the peer hung up (or end() was called); nothing sent now could reach it.
@@ -101,7 +103,7 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      process.nextTick(this.uncork);
+      setImmediate(this.uncork);
     }
     let flushed = true;
     for (const plaintext of plaintexts) flushed = this.socket.write(encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext)));
@@ -123,7 +125,7 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
     this.socket.end();
   }
 
-  /** Hangs up at once; what this tick already wrote is handed to the socket first. */
+  /** Hangs up at once; what this turn already wrote is handed to the socket first. */
   destroy(): void {
     if (this.corked) this.uncork();
     this.socket.destroy();

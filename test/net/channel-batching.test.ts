@@ -1,7 +1,7 @@
 // Write batching in the encrypted channel (bench/README.md, "Profile"):
-// messages sent in one tick of the event loop leave in one write, in order;
+// messages sent in one turn of the event loop leave in one write, in order;
 // an Outbound prepared once is encrypted per peer; destroy() after a send in
-// the same tick still hands that send to the socket.
+// the same turn still hands that send to the socket.
 
 import assert from 'node:assert/strict';
 import { type AddressInfo, connect, createServer } from 'node:net';
@@ -54,13 +54,13 @@ function countWrites(channel: SecureChannel): { writes: number } {
   return counter;
 }
 
-test('100 messages sent in one tick arrive in order, written as one batch', async () => {
+test('100 messages sent in one turn of the event loop arrive in order, written as one batch', async () => {
   const { client, server, close } = await pair();
   const counter = countWrites(server);
   const received = collect(client, 100);
   const sent = Array.from({ length: 100 }, (_, i) => `message ${i}`);
   for (const text of sent) server.send(Buffer.from(text));
-  assert.equal(counter.writes, 0, 'nothing is written before the tick ends');
+  assert.equal(counter.writes, 0, 'nothing is written before the turn ends');
   assert.ok(server.outboundBytes > 0, 'queued bytes count towards the outbound buffer (slow-consumer cap)');
   assert.deepEqual(await received, sent);
   assert.equal(counter.writes, 1);
@@ -83,7 +83,7 @@ test('one Outbound goes to several peers, each encrypting it under its own keys'
   peers.forEach(({ close }) => close());
 });
 
-test('destroy() in the same tick as a send still hands the send to the socket', async () => {
+test('destroy() in the same turn as a send still hands the send to the socket', async () => {
   const { client, server, close } = await pair();
   const received = collect(server, 1);
   client.send(Buffer.from('last words'));
