@@ -1,4 +1,4 @@
-// Summarises a V8 .cpuprofile (from `node --cpu-prof`): the functions with
+// Summarises a V8 .cpuprofile (from `node --cpu-prof`, or bench/run.ts --profile): the functions with
 // the most self time, and the most total time, as text.
 // Usage: node --import tsx bench/profile-summary.ts FILE.cpuprofile [TOP]
 

@@ -2,16 +2,16 @@
 //
 //   npm run bench                      full sizes, about ten minutes on 2 cores
 //   npm run bench -- --quick           the same shapes, small, about a minute
-//   npm run bench -- --soak 600        soak seconds (default 60 full, 5 quick, to fit the budget)
+//   npm run bench -- --soak 600        soak seconds (default 30 full, 5 quick, to fit the budget)
 //   npm run bench -- --skip-peer       securechat only (no InspIRCd)
 //   npm run bench -- --only store,securechat,peer
-//   npm run bench -- --profile [--profile-seconds 20] [--profile-offered 150000]
-//                                      CPU profile of the server under one-room fan-out
+//   npm run bench -- --profile [--profile-seconds 20] [--profile-offered 20000] [--profile-scenario one|rooms]
+//                                      CPU profile of the server under fan-out (one room, or the many rooms)
 //
 // Prints a table, shows progress on standard error, and writes
 // bench/results/<timestamp>.json with the machine, Node version and commit.
 
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,7 @@ function parse() {
       profile: { type: 'boolean' },
       'profile-seconds': { type: 'string' },
       'profile-offered': { type: 'string' },
+      'profile-scenario': { type: 'string' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -69,7 +70,9 @@ async function main(): Promise<number> {
   let failure: unknown;
   try {
     if (args.profile) {
-      await profile(root, sizes, rows, details, Number(args['profile-seconds'] ?? 20), Number(args['profile-offered'] ?? 150_000));
+      const scenario = args['profile-scenario'] ?? 'one';
+      if (scenario !== 'one' && scenario !== 'rooms') throw new Error('--profile-scenario is one or rooms');
+      await profile(root, sizes, rows, details, Number(args['profile-seconds'] ?? 20), Number(args['profile-offered'] ?? 20_000), scenario);
     } else {
       if (only.has('store')) await runStore({ root, sizes, rows, details });
       if (only.has('securechat')) await runOurs({ root, repo, sizes, rows, details });
@@ -117,24 +120,25 @@ async function main(): Promise<number> {
   return failure === undefined ? 0 : 1;
 }
 
-async function profile(root: string, sizes: Sizes, rows: Row[], details: Record<string, unknown>, seconds: number, offered: number): Promise<void> {
-  const profileDir = join(root, 'profile');
-  mkdirSync(profileDir, { recursive: true });
-  await runOurs({ root, repo, sizes, rows, details, serverExecArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], profileOnly: { offered, seconds } });
-  // The server process writes one profile per thread at exit: the main thread's is the largest.
-  const files = readdirSync(profileDir).map((name) => join(profileDir, name));
-  const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
-  if (!main) throw new Error('the server wrote no profile');
+async function profile(
+  root: string,
+  sizes: Sizes,
+  rows: Row[],
+  details: Record<string, unknown>,
+  seconds: number,
+  offered: number,
+  scenario: 'one' | 'rooms',
+): Promise<void> {
+  const main = join(repo, 'bench', 'results', `server-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile.json`);
+  mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+  await runOurs({ root, repo, sizes, rows, details, profileOnly: { offered, seconds, scenario, file: main } });
   const { totalMs, idleMs, lines } = summariseProfile(main);
   const busy = totalMs - idleMs;
-  const top = [...lines].sort((a, b) => b.selfMs - a.selfMs).slice(0, 25);
+  const top = lines.filter((line) => line.name !== '(idle)').sort((a, b) => b.selfMs - a.selfMs).slice(0, 25);
   details.profile = { busyMs: busy, totalMs, top: top.map((line) => ({ ...line, share: line.selfMs / busy })) };
   process.stdout.write(`\nServer CPU profile (${(busy / 1000).toFixed(1)} s busy of ${(totalMs / 1000).toFixed(1)} s), self time:\n`);
   for (const line of top) process.stdout.write(`${((100 * line.selfMs) / busy).toFixed(1).padStart(5)} %  ${line.name}\n`);
-  const saved = join(repo, 'bench', 'results', `server-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile.json`);
-  mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
-  copyFileSync(main, saved);
-  process.stdout.write(`profile: ${saved} (open in Chrome DevTools, Performance tab)\n`);
+  process.stdout.write(`profile: ${main} (open in Chrome DevTools, Performance tab)\n`);
 }
 
 function readHeader(): string {

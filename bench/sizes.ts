@@ -16,6 +16,8 @@ export interface Sizes {
   roomSize: number;
   latencyRoomSize: number;
   latencySeconds: number;
+  /** Also measure latency at a quarter of the load (the full run does; the quick one has no time for it). */
+  latencyLight: boolean;
   loginSeconds: number;
   historySamples: number;
   storeMessages: number;
@@ -23,6 +25,8 @@ export interface Sizes {
   soakSeconds: number;
   churnUsers: number;
   workers: number;
+  /** Longest a connection phase (users online, up to the peak, the storm's return) may take: a busy machine shortens it and the report says so. */
+  timeBoxSeconds: number;
 }
 
 export const FULL: Sizes = {
@@ -30,19 +34,21 @@ export const FULL: Sizes = {
   users: 1000,
   connections: 10_000,
   storm: 5000,
-  fanoutSteps: [12_500, 25_000, 50_000, 100_000, 200_000, 400_000],
-  stepSeconds: 3,
+  fanoutSteps: [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 320_000],
+  stepSeconds: 2,
   rooms: 100,
   roomSize: 100,
   latencyRoomSize: 50,
-  latencySeconds: 20,
+  latencySeconds: 6,
+  latencyLight: true,
   loginSeconds: 10,
   historySamples: 1000,
   storeMessages: 1_000_000,
   durableSeconds: 5,
-  soakSeconds: 60,
+  soakSeconds: 30,
   churnUsers: 100,
   workers: 2,
+  timeBoxSeconds: 100,
 };
 
 export const QUICK: Sizes = {
@@ -50,12 +56,13 @@ export const QUICK: Sizes = {
   users: 100,
   connections: 500,
   storm: 300,
-  fanoutSteps: [10_000, 20_000, 40_000],
-  stepSeconds: 1.5,
+  fanoutSteps: [8_000, 32_000],
+  stepSeconds: 1,
   rooms: 10,
   roomSize: 50,
   latencyRoomSize: 50,
   latencySeconds: 3,
+  latencyLight: false,
   loginSeconds: 1,
   historySamples: 200,
   storeMessages: 50_000,
@@ -63,4 +70,5 @@ export const QUICK: Sizes = {
   soakSeconds: 5,
   churnUsers: 10,
   workers: 2,
+  timeBoxSeconds: 20,
 };

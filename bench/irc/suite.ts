@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { progress, sleep } from '../lib/progress.ts';
 import { Recorder } from '../lib/metrics.ts';
 import type { Row } from '../lib/report.ts';
-import { fanoutSteps, roomMemberships, roomsWithinWorkers, runTrafficOnce, settle } from '../lib/scenarios.ts';
+import { fanoutSteps, quiesce, roomMemberships, roomsWithinWorkers, settle } from '../lib/scenarios.ts';
+import { latencyRuns, recordLatency } from '../ours/suite.ts';
 import { sumErrors, Workers } from '../lib/workers.ts';
 import type { Sizes } from '../sizes.ts';
 import { processCpuMs, startInspircd } from './inspircd.ts';
@@ -49,7 +50,7 @@ export async function runPeer(ctx: { root: string; sizes: Sizes; rows: Row[]; de
   const openCount = async () => (await workers.all<{ open: number }>('counts')).reduce((sum, c) => sum + c.open, 0);
   const settled = async () => {
     await settle(workers);
-    await sleep(200);
+    await quiesce(async () => processCpuMs(ircd.pid));
   };
   const cpuStart = processCpuMs(ircd.pid);
 
@@ -112,20 +113,12 @@ export async function runPeer(ctx: { root: string; sizes: Sizes; rows: Row[]; de
 
     // ------------------------------------------------------------- latency
     const latencyRooms = roomsWithinWorkers(U, workers.size, sizes.latencyRoomSize, 'lat');
-    progress(SECTION, `latency: ${U} clients in channels of ${sizes.latencyRoomSize}, 1 message/s each, ${sizes.latencySeconds} s`);
+    progress(SECTION, `joining ${latencyRooms.length} clients to channels of ${sizes.latencyRoomSize}`);
     await workers.byClient<{ index: number; room: string }, OpenResult>('join', latencyRooms, (m) => m.index, (share) => ({ entries: share, concurrency: 50 }));
     await settled();
-    const latency = await runTrafficOnce(workers, latencyRooms, {
-      ratePerSender: 1,
-      seconds: sizes.latencySeconds,
-      warmupSeconds: 2,
-      deliveriesPerMessage: sizes.latencyRoomSize - 1,
-    });
+    const latency = await latencyRuns(SECTION, workers, latencyRooms, sizes, settled);
     ctx.details.peerLatency = latency;
-    progress(SECTION, `latency p50 ${latency.latency.p50.toFixed(2)} ms, p99 ${latency.latency.p99.toFixed(2)} ms, p99.9 ${latency.latency.p999.toFixed(2)} ms over ${latency.latency.count} deliveries`);
-    peerValue('latency.p50', latency.latency.p50);
-    peerValue('latency.p99', latency.latency.p99);
-    peerValue('latency.p999', latency.latency.p999);
+    recordLatency(record, 'peer', latency);
     ctx.details.peerCpuSeconds = (processCpuMs(ircd.pid) - cpuStart) / 1000;
   } finally {
     await workers.stop();

@@ -26,6 +26,8 @@ export function definitions(s: Sizes): Record<string, Definition> {
     'latency.p99': { section: 'latency', metric: 'send → decrypted receipt, p99', unit: 'ms', target: { kind: 'max', value: 25, text: '< 25 ms' } },
     'latency.p999': { section: 'latency', metric: 'send → decrypted receipt, p99.9', unit: 'ms' },
     'latency.ack.p99': { section: 'latency', metric: 'send → durable acknowledgement, p99', unit: 'ms' },
+    'latency.light.p50': { section: 'latency', metric: 'send → decrypted receipt, p50, at a quarter of that load (0.25 msg/s each)', unit: 'ms' },
+    'latency.light.p99': { section: 'latency', metric: 'send → decrypted receipt, p99, at a quarter of that load', unit: 'ms' },
     'storm.seconds': { section: 'sessions', metric: `reconnect storm: ${s.storm} token resumes at once, until all back`, unit: 's' },
     'storm.rate': { section: 'sessions', metric: 'reconnect storm: resumes per second', unit: '/s', higherIsBetter: true },
     'logins.rate': { section: 'sessions', metric: 'password logins/s (scrypt N=2^17, by design)', unit: '/s', higherIsBetter: true },

@@ -138,7 +138,7 @@ export async function fanoutSteps(
 }
 
 /** Waits until the workers' delivery counters stop moving (queues drained). */
-export async function settle(workers: Workers, quietMs = 700, timeoutMs = 30_000): Promise<void> {
+export async function settle(workers: Workers, quietMs = 500, timeoutMs = 90_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let last = -1;
   for (;;) {
@@ -147,6 +147,23 @@ export async function settle(workers: Workers, quietMs = 700, timeoutMs = 30_000
     if (delivered === last || performance.now() > deadline) return;
     last = delivered;
     await sleep(quietMs);
+  }
+}
+
+/**
+ * Waits until a server is idle (its CPU use below `idleShare` of one core
+ * over `windowMs`): after an overloaded step it may still be working through
+ * queued requests, which the next measurement must not inherit.
+ */
+export async function quiesce(cpuMs: () => Promise<number>, options: { idleShare?: number; windowMs?: number; timeoutMs?: number } = {}): Promise<void> {
+  const { idleShare = 0.15, windowMs = 700, timeoutMs = 60_000 } = options;
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const c0 = await cpuMs();
+    const t0 = performance.now();
+    await sleep(windowMs);
+    const share = ((await cpuMs()) - c0) / (performance.now() - t0);
+    if (share < idleShare) return;
   }
 }
 

@@ -127,7 +127,8 @@ export async function runTraffic(spec: TrafficSpec, io: TrafficIo): Promise<Traf
   const drainDeadline = wallClockMs() + spec.drainMs;
   while (inFlight.size > 0 && wallClockMs() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 20));
   const rest = drainDeadline - wallClockMs();
-  if (rest > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(rest, 1000)));
+  // Deliveries trail their acknowledgements a little: wait for them too.
+  if (rest > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(rest, 500)));
   io.setDeliveryHandler(undefined);
   const cpu = process.cpuUsage(cpuBefore);
   return {

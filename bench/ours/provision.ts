@@ -10,13 +10,16 @@
 //    createSession a login performs): the load clients connect with
 //    `resume` and a token, as a client does after a reconnect. Password
 //    logins are measured on their own (they are bounded by scrypt).
+// 4. Room memberships for the fan-out and latency rooms, also written to the
+//    store directly (the same ensureRoom/addMember a `join` performs), so
+//    that ten thousand joins and their notices are not part of the run.
 //
 // The store is single-process, so all this happens with no server running.
 
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashPassword, newSessionToken, SESSION_TTL_MS } from '../../src/server/accounts/index.ts';
+import { hashPassword, newSessionToken, SESSION_TTL_MS, validateRoomName } from '../../src/server/accounts/index.ts';
 import { SqlJsStore } from '../../src/server/store/index.ts';
 
 export const BENCH_PASSWORD = 'benchmark password, shared by every benchmark account';
@@ -44,6 +47,8 @@ export async function provision(options: {
   home: string;
   accounts: number;
   sessionOwners: number[];
+  /** Extra room memberships by account index. */
+  memberships?: Array<{ index: number; room: string }>;
   repo: string;
 }): Promise<Provisioned> {
   let t = performance.now();
@@ -83,6 +88,14 @@ export async function provision(options: {
       tokens.push(token);
       writes.push(store.createSession({ tokenHash, userId, createdAt: now, expiresAt: now + SESSION_TTL_MS }));
     }
+    const rooms = new Map<string, number>();
+    for (const { room } of options.memberships ?? []) {
+      if (rooms.has(room)) continue;
+      const valid = validateRoomName(room);
+      if (!valid.ok) throw new Error(`bad benchmark room name ${room}: ${valid.reason}`);
+      rooms.set(room, (await store.ensureRoom(valid.name, valid.key, now)).id);
+    }
+    for (const { index, room } of options.memberships ?? []) writes.push(store.addMember(rooms.get(room)!, ids[index]!));
     await Promise.all(writes);
   } finally {
     await store.close();

@@ -3,8 +3,12 @@
 // a free port, with the server's default limits unless the harness passes
 // others (it does not: see README.md). Reports its port, start-up time, RSS
 // and CPU over IPC, and counts log events so that errors show in the report.
-// Run with --cpu-prof to profile (bench/run.ts --profile).
+// `profileStart`/`profileStop` record a V8 CPU profile of just the window
+// between them (node:inspector, the profiler --cpu-prof uses), so a profile of
+// the fan-out is not diluted by the connection ramp before it.
 
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
 import { serve } from '../lib/rpc.ts';
 
@@ -13,6 +17,7 @@ if (!dataDir) throw new Error('usage: server-process.ts DATA_DIR');
 
 const events = new Map<string, number>();
 let server: RunningServer | undefined;
+let profiler: Session | undefined;
 
 const started = performance.now();
 serve({
@@ -40,6 +45,21 @@ serve({
   },
   gc() {
     (globalThis as { gc?: () => void }).gc?.();
+    return null;
+  },
+  async profileStart() {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    return null;
+  },
+  async profileStop(args: { file: string }) {
+    if (!profiler) throw new Error('no profile running');
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(args.file, JSON.stringify(profile));
+    profiler.disconnect();
+    profiler = undefined;
     return null;
   },
   async stop() {

@@ -1,20 +1,22 @@
 // The securechat half of the benchmark: provisioning, one server process,
-// load-generator processes, and the phases in order (connections, fan-out,
-// latency, reconnect storm, logins, history, soak).
+// load-generator processes, and the phases in order: connections (up to the
+// peak), reconnect storm (on the peak's connections), fan-out, latency,
+// password logins, history, soak.
 
 import { join } from 'node:path';
 import { Histogram } from '../lib/histogram.ts';
-import { progress, sleep, ticker } from '../lib/progress.ts';
 import { Recorder } from '../lib/metrics.ts';
+import { progress, sleep, ticker } from '../lib/progress.ts';
 import type { Row } from '../lib/report.ts';
 import { forkTs, type Peer } from '../lib/rpc.ts';
-import { fanoutSteps, roomMemberships, roomsWithinWorkers, runTrafficOnce, settle } from '../lib/scenarios.ts';
+import { fanoutSteps, quiesce, roomMemberships, roomsWithinWorkers, runTrafficOnce, settle, type TrafficSummary } from '../lib/scenarios.ts';
 import { sumErrors, Workers } from '../lib/workers.ts';
 import type { Sizes } from '../sizes.ts';
 import { BENCH_PASSWORD, benchUsername, provision } from './provision.ts';
 
 const SECTION = 'securechat';
 const here = (file: string) => new URL(file, import.meta.url).pathname;
+const MiB = 1024 * 1024;
 
 export interface ServerStats {
   rss: number;
@@ -29,7 +31,11 @@ export interface ServerStats {
 interface OpenResult {
   done: number;
   failed: number;
+  /** Not started: the phase's time box ran out. */
+  skipped: number;
   errors: Record<string, number>;
+  attempts: number;
+  attemptErrors: Record<string, number>;
   ms: number;
 }
 
@@ -39,13 +45,9 @@ export interface OursContext {
   sizes: Sizes;
   rows: Row[];
   details: Record<string, unknown>;
-  /** Extra node flags for the server process (e.g. --cpu-prof). */
-  serverExecArgv?: string[];
-  /** Only what the profile needs: connections for the users, then one-room fan-out. */
-  profileOnly?: { offered: number; seconds: number };
+  /** Only what the profile needs: the users online, then fan-out in one room or in the many rooms, profiled into `file`. */
+  profileOnly?: { offered: number; seconds: number; scenario: 'one' | 'rooms'; file: string };
 }
-
-const MiB = 1024 * 1024;
 
 /**
  * The server allows a user 5 lines a second (burst 20) and the harness keeps
@@ -64,52 +66,56 @@ export async function startServerProcess(dataDir: string, execArgv: string[] = [
   return { peer, ...info, wallMs: performance.now() - t0 };
 }
 
+function sumOpen(results: OpenResult[]): OpenResult {
+  return {
+    done: results.reduce((sum, r) => sum + r.done, 0),
+    failed: results.reduce((sum, r) => sum + r.failed, 0),
+    skipped: results.reduce((sum, r) => sum + r.skipped, 0),
+    errors: sumErrors(results),
+    attempts: results.reduce((sum, r) => sum + r.attempts, 0),
+    attemptErrors: sumErrors(results.map((r) => ({ errors: r.attemptErrors }))),
+    ms: Math.max(...results.map((r) => r.ms)),
+  };
+}
+
 export async function runOurs(ctx: OursContext): Promise<void> {
   const { sizes } = ctx;
   const record = new Recorder(ctx.rows, sizes);
   const home = join(ctx.root, 'securechat-home');
   const U = sizes.users;
+  const W = sizes.workers;
 
-  // Sessions: connection c belongs to user c mod U; churn users come after the main ones.
+  // Connection c belongs to user c mod U; the soak's churn users come after the main ones.
   const sessionOwners = Array.from({ length: sizes.connections }, (_, c) => c % U);
-  const churnFirst = U;
-  for (let i = 0; i < sizes.churnUsers; i++) sessionOwners.push(churnFirst + i);
-  progress(SECTION, `provisioning ${U + sizes.churnUsers} accounts (one scrypt hash, import-users) and ${sessionOwners.length} sessions`);
-  const accounts = await provision({ root: ctx.root, home, accounts: U + sizes.churnUsers, sessionOwners, repo: ctx.repo });
-  progress(
-    SECTION,
-    `provisioned: hash ${accounts.hashMs.toFixed(0)} ms, import-users ${(accounts.importMs / 1000).toFixed(1)} s, sessions ${(accounts.sessionsMs / 1000).toFixed(1)} s`,
-  );
+  for (let i = 0; i < sizes.churnUsers; i++) sessionOwners.push(U + i);
+  const fanRooms = roomMemberships(U, sizes.rooms, sizes.roomSize, 'fan');
+  const latencyRooms = roomsWithinWorkers(U, W, sizes.latencyRoomSize, 'lat');
+  progress(SECTION, `provisioning ${U + sizes.churnUsers} accounts (one scrypt hash, import-users), ${sessionOwners.length} sessions, ${fanRooms.length + latencyRooms.length} room memberships`);
+  const accounts = await provision({ root: ctx.root, home, accounts: U + sizes.churnUsers, sessionOwners, memberships: [...fanRooms, ...latencyRooms], repo: ctx.repo });
+  progress(SECTION, `provisioned: hash ${accounts.hashMs.toFixed(0)} ms, import-users ${(accounts.importMs / 1000).toFixed(1)} s, sessions and memberships ${(accounts.sessionsMs / 1000).toFixed(1)} s`);
   ctx.details.provisioning = { accounts: U + sizes.churnUsers, sessions: sessionOwners.length, hashMs: accounts.hashMs, importMs: accounts.importMs, sessionsMs: accounts.sessionsMs };
   const tokenOf = (c: number) => accounts.tokens[c]!;
   const churnToken = (i: number) => accounts.tokens[sizes.connections + i]!;
 
-  const server = await startServerProcess(join(home, 'server'), ctx.serverExecArgv);
+  const server = await startServerProcess(join(home, 'server'));
   progress(SECTION, `server up on port ${server.port} in ${server.wallMs.toFixed(0)} ms (process start to listening)`);
   const stats = () => server.peer.call<ServerStats>('stats');
   const serverCpuMs = async () => {
     const s = await stats();
     return s.cpuUserMs + s.cpuSystemMs;
   };
-  const workers = new Workers(here('./worker.ts'), sizes.workers, 'securechat');
+  const workers = new Workers(here('./worker.ts'), W, 'securechat');
   await workers.all('init', { port: server.port, fingerprint: server.fingerprint });
 
-  const open = async (from: number, to: number, concurrency: number, label: string): Promise<OpenResult> => {
+  let lastConnections = 0;
+  const open = async (from: number, to: number, concurrency: number, label: string, retryForMs = 0, timeBoxMs?: number): Promise<OpenResult> => {
     const items = Array.from({ length: to - from }, (_, i) => ({ index: from + i, token: tokenOf(from + i) }));
     const stop = ticker(SECTION, () => `${label}: server holds ${lastConnections} connections`);
-    let lastConnections = 0;
     const poll = setInterval(() => void stats().then((s) => (lastConnections = s.connections), () => {}), 1000);
     try {
-      const results = await workers.byClient<{ index: number; token: string }, OpenResult>('open', items, (item) => item.index, (share) => ({
-        clients: share,
-        concurrency,
-      }));
-      return {
-        done: results.reduce((sum, r) => sum + r.done, 0),
-        failed: results.reduce((sum, r) => sum + r.failed, 0),
-        errors: sumErrors(results),
-        ms: Math.max(...results.map((r) => r.ms)),
-      };
+      return sumOpen(
+        await workers.byClient<{ index: number; token: string }, OpenResult>('open', items, (item) => item.index, (share) => ({ clients: share, concurrency, retryForMs, timeBoxMs })),
+      );
     } finally {
       clearInterval(poll);
       stop();
@@ -127,25 +133,30 @@ export async function runOurs(ctx: OursContext): Promise<void> {
       await sleep(200);
     }
   };
+  /** Deliveries drained and the server idle: the next measurement starts clean. */
   const settled = async () => {
     await settle(workers);
-    await sleep(200);
+    await quiesce(serverCpuMs);
   };
 
   try {
     // ------------------------------------------------------------- connections
     progress(SECTION, `connecting ${U} users (handshake + resume each; every sign-in is announced to all who are online)`);
-    const first = await open(0, U, 100, `${U} users`);
+    const first = await open(0, U, 100, `${U} users`, 60_000, sizes.timeBoxSeconds * 1000);
+    await settled();
     await server.peer.call('gc');
     const at1k = await stats();
     progress(SECTION, `${first.done - first.failed} users online in ${(first.ms / 1000).toFixed(1)} s; server RSS ${(at1k.rss / MiB).toFixed(0)} MiB`);
     if (ctx.profileOnly) {
-      await profileFanout(ctx, workers, U, settled, serverCpuMs);
+      await server.peer.call('profileStart');
+      await profileFanout(ctx, workers, U, ctx.profileOnly.scenario === 'one' ? Array.from({ length: U }, (_, index) => ({ index, room: 'general' })) : fanRooms, settled, serverCpuMs);
+      await server.peer.call('profileStop', { file: ctx.profileOnly.file });
       return;
     }
-    progress(SECTION, `adding connections up to ${sizes.connections} (${sizes.connections / U} per user; extra sessions of users already online)`);
-    const rest = await open(U, sizes.connections, 200, `${sizes.connections} connections`);
-    await sleep(500);
+    progress(SECTION, `adding connections up to ${sizes.connections} (${sizes.connections / U} per user: more sessions of users already online)`);
+    const rest = await open(U, sizes.connections, 200, `${sizes.connections} connections`, 60_000, sizes.timeBoxSeconds * 1000);
+    if (rest.skipped > 0 || first.skipped > 0) progress(SECTION, `time box of ${sizes.timeBoxSeconds} s reached: ${first.skipped + rest.skipped} connections not attempted (the machine is busy)`);
+    await settled();
     await server.peer.call('gc');
     const atPeak = await stats();
     const held = atPeak.connections;
@@ -157,10 +168,28 @@ export async function runOurs(ctx: OursContext): Promise<void> {
     record.set('conn.rss.1k', 'ours', at1k.rss / MiB);
     record.set('conn.rss.peak', 'ours', atPeak.rss / MiB);
     record.set('conn.per', 'ours', perConnection / 1024);
-    await closeRange(U, sizes.connections);
-    await waitForConnections(U);
 
-    // ------------------------------------------------------------- fan-out: one room
+    // ------------------------------------------------------------- reconnect storm
+    await closeRange(sizes.storm, sizes.connections);
+    await waitForConnections(Math.min(sizes.storm, held));
+    await settled();
+    progress(SECTION, `reconnect storm: ${sizes.storm} clients (${sizes.storm / U} per user) drop at once, then all resume with their tokens at once (each retries, as a client would, for up to ${sizes.timeBoxSeconds} s)`);
+    await workers.all('close', {});
+    await waitForConnections(0);
+    await settled();
+    const stormSize = Math.min(sizes.storm, held);
+    const storm = await open(0, stormSize, stormSize, 'storm', sizes.timeBoxSeconds * 1000);
+    const stormSeconds = storm.ms / 1000;
+    const back = storm.done - storm.failed;
+    progress(SECTION, `${back}/${stormSize} back in ${stormSeconds.toFixed(1)} s after ${storm.attempts} attempts${storm.attempts > storm.done ? ` (retried: ${JSON.stringify(storm.attemptErrors)})` : ''}${storm.failed > 0 ? `; never back: ${JSON.stringify(storm.errors)}` : ''}`);
+    ctx.details.storm = storm;
+    record.set('storm.seconds', 'ours', back === stormSize ? stormSeconds : NaN, `${stormSize} clients; ${back === stormSize ? `${storm.attempts - storm.done} retries` : `${storm.failed} not back in ${stormSeconds.toFixed(0)} s`}`);
+    record.set('storm.rate', 'ours', back / stormSeconds);
+    await closeRange(U, sizes.storm);
+    await waitForConnections(U);
+    await settled();
+
+    // ------------------------------------------------------------- fan-out
     progress(SECTION, `fan-out: ${U} clients in one room (general), stepped offered load`);
     const oneRoom = await fanoutSteps(`${SECTION} fan-out 1 room`, workers, {
       steps: sizes.fanoutSteps,
@@ -175,21 +204,15 @@ export async function runOurs(ctx: OursContext): Promise<void> {
     record.set('fanout.one', 'ours', oneRoom.best);
     if (oneRoom.serverCpuUsPerDelivery !== undefined) record.set('fanout.one.cpu', 'ours', oneRoom.serverCpuUsPerDelivery);
 
-    // ------------------------------------------------------------- fan-out: many rooms
-    const memberships = roomMemberships(U, sizes.rooms, sizes.roomSize, 'fan');
-    progress(SECTION, `joining ${memberships.length} memberships: ${sizes.rooms} rooms of ${sizes.roomSize}`);
-    const joined = await workers.byClient<{ index: number; room: string }, OpenResult>('join', memberships, (m) => m.index, (share) => ({ entries: share, concurrency: 50 }));
-    const joinErrors = sumErrors(joined);
-    if (Object.keys(joinErrors).length > 0) progress(SECTION, `join errors: ${JSON.stringify(joinErrors)}`);
-    await settled();
-    const perUser = memberships.length / U;
+    const perUser = fanRooms.length / U;
+    progress(SECTION, `fan-out: ${sizes.rooms} rooms of ${sizes.roomSize} (${perUser} rooms per user, memberships provisioned), stepped offered load`);
     const manyRooms = await fanoutSteps(`${SECTION} fan-out ${sizes.rooms} rooms`, workers, {
       steps: sizes.fanoutSteps,
       seconds: sizes.stepSeconds,
       warmupSeconds: 1,
       deliveriesPerMessage: sizes.roomSize - 1,
-      // Each user speaks in each of its rooms in turn; its total stays under the 5 lines/s a user may send.
-      plan: (offered) => withinRateLimit({ senders: memberships, ratePerSender: offered / (sizes.roomSize - 1) / memberships.length }, perUser),
+      // Each user speaks in each of its rooms in turn; its total stays under the lines a user may send.
+      plan: (offered) => withinRateLimit({ senders: fanRooms, ratePerSender: offered / (sizes.roomSize - 1) / fanRooms.length }, perUser),
       settle: settled,
       serverCpuMs,
     });
@@ -198,40 +221,9 @@ export async function runOurs(ctx: OursContext): Promise<void> {
     if (manyRooms.serverCpuUsPerDelivery !== undefined) record.set('fanout.rooms.cpu', 'ours', manyRooms.serverCpuUsPerDelivery);
 
     // ------------------------------------------------------------- latency
-    const latencyRooms = roomsWithinWorkers(U, workers.size, sizes.latencyRoomSize, 'lat');
-    progress(SECTION, `latency: ${U} clients in rooms of ${sizes.latencyRoomSize}, 1 message/s each, ${sizes.latencySeconds} s`);
-    await workers.byClient<{ index: number; room: string }, OpenResult>('join', latencyRooms, (m) => m.index, (share) => ({ entries: share, concurrency: 50 }));
-    await settled();
-    const latency = await runTrafficOnce(workers, latencyRooms, {
-      ratePerSender: 1,
-      seconds: sizes.latencySeconds,
-      warmupSeconds: 2,
-      deliveriesPerMessage: sizes.latencyRoomSize - 1,
-    });
+    const latency = await latencyRuns(SECTION, workers, latencyRooms, sizes, settled);
     ctx.details.latency = latency;
-    progress(SECTION, `latency p50 ${latency.latency.p50.toFixed(2)} ms, p99 ${latency.latency.p99.toFixed(2)} ms, p99.9 ${latency.latency.p999.toFixed(2)} ms over ${latency.latency.count} deliveries`);
-    record.set('latency.p50', 'ours', latency.latency.p50);
-    record.set('latency.p99', 'ours', latency.latency.p99);
-    record.set('latency.p999', 'ours', latency.latency.p999);
-    record.set('latency.ack.p99', 'ours', latency.ackLatency.p99);
-    await settled();
-
-    // ------------------------------------------------------------- reconnect storm
-    progress(SECTION, `reconnect storm: ${sizes.storm} clients (${sizes.storm / U} per user) drop at once, then all resume with their tokens at once`);
-    await open(U, sizes.storm, 200, `storm set-up`);
-    await waitForConnections(sizes.storm);
-    await workers.all('close', {});
-    await waitForConnections(0);
-    await settled();
-    const storm = await open(0, sizes.storm, sizes.storm, `storm`);
-    const stormSeconds = storm.ms / 1000;
-    progress(SECTION, `${storm.done - storm.failed}/${sizes.storm} back in ${stormSeconds.toFixed(1)} s${storm.failed > 0 ? `; failures ${JSON.stringify(storm.errors)}` : ''}`);
-    ctx.details.storm = storm;
-    record.set('storm.seconds', 'ours', stormSeconds, `${storm.failed} failed`);
-    record.set('storm.rate', 'ours', (storm.done - storm.failed) / stormSeconds);
-    await closeRange(U, sizes.storm);
-    await waitForConnections(U);
-    await settled();
+    recordLatency(record, 'ours', latency);
 
     // ------------------------------------------------------------- password logins
     progress(SECTION, `password logins for ${sizes.loginSeconds} s (scrypt N=2^17 per login, by design)`);
@@ -265,7 +257,7 @@ export async function runOurs(ctx: OursContext): Promise<void> {
     record.set('history.net.p99', 'ours', historyLatency.percentile(0.99), `${(await stats()).online} online`);
 
     // ------------------------------------------------------------- soak
-    await runSoak(ctx, workers, stats, churnToken, churnFirst, settled, () => server.peer.call('gc'));
+    await runSoak(ctx, workers, stats, churnToken, settled, () => server.peer.call('gc'));
 
     const final = await stats();
     ctx.details.serverEvents = final.events;
@@ -277,12 +269,59 @@ export async function runOurs(ctx: OursContext): Promise<void> {
   }
 }
 
+export interface LatencyRuns {
+  full: TrafficSummary;
+  light?: TrafficSummary;
+  lightRate: number;
+}
+
+/** The issue's latency load (1 message/s from every client), then a quarter of it: the first may overload a server, the second shows it unloaded. */
+export async function latencyRuns(
+  section: string,
+  workers: Workers,
+  rooms: Array<{ index: number; room: string }>,
+  sizes: Sizes,
+  settled: () => Promise<void>,
+): Promise<LatencyRuns> {
+  const lightRate = 0.25;
+  // The light run first: the full one may overload the server and leave a backlog behind it.
+  const measured = new Map<number, TrafficSummary>();
+  for (const rate of sizes.latencyLight ? [lightRate, 1] : [1]) {
+    progress(section, `latency: ${rooms.length} clients in rooms of ${sizes.latencyRoomSize}, ${rate} message/s each, ${sizes.latencySeconds} s`);
+    const result = await runTrafficOnce(workers, rooms, { ratePerSender: rate, seconds: sizes.latencySeconds, warmupSeconds: 2, deliveriesPerMessage: sizes.latencyRoomSize - 1 });
+    measured.set(rate, result);
+    const share = result.deliveredTotal / Math.max(1, result.expectedTotal);
+    progress(
+      section,
+      `p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms, p99.9 ${result.latency.p999.toFixed(2)} ms; ` +
+        `${(100 * share).toFixed(1)} % of ${result.expectedTotal.toLocaleString('en-US')} deliveries arrived` +
+        (Object.keys(result.errors).length > 0 ? `; errors ${JSON.stringify(result.errors)}` : ''),
+    );
+    await settled();
+  }
+  const light = measured.get(lightRate);
+  return light ? { full: measured.get(1)!, light, lightRate } : { full: measured.get(1)!, lightRate };
+}
+
+/** Latency rows: percentiles of what arrived, flagged when much did not (an overloaded server). */
+export function recordLatency(record: Recorder, side: 'ours' | 'peer', runs: LatencyRuns): void {
+  const { full, light } = runs;
+  const arrived = full.deliveredTotal / Math.max(1, full.expectedTotal);
+  const note = arrived < 0.99 ? `overloaded: ${(100 * arrived).toFixed(0)} % arrived` : undefined;
+  record.set('latency.p50', side, full.latency.p50, note);
+  record.set('latency.p99', side, full.latency.p99);
+  record.set('latency.p999', side, full.latency.p999);
+  if (side === 'ours') record.set('latency.ack.p99', side, full.ackLatency.p99);
+  if (!light) return;
+  record.set('latency.light.p50', side, light.latency.p50);
+  record.set('latency.light.p99', side, light.latency.p99);
+}
+
 async function runSoak(
   ctx: OursContext,
   workers: Workers,
   stats: () => Promise<ServerStats>,
   churnToken: (i: number) => string,
-  churnFirst: number,
   settled: () => Promise<void>,
   /** Collects garbage in the server before an RSS reading (it runs with --expose-gc). */
   gc: () => Promise<unknown>,
@@ -290,7 +329,7 @@ async function runSoak(
   const { sizes } = ctx;
   const record = new Recorder(ctx.rows, sizes);
   const U = sizes.users;
-  progress(SECTION, `soak for ${sizes.soakSeconds} s: ${U} users chatting (0.5 msg/s each, rooms of ${sizes.latencyRoomSize}) while ${sizes.churnUsers} others join, chat and leave`);
+  progress(SECTION, `soak for ${sizes.soakSeconds} s: ${U} users chatting (0.1 msg/s each, rooms of ${sizes.latencyRoomSize}) while ${sizes.churnUsers} others come online, join a room, chat and leave`);
   await gc();
   const startStats = await stats();
   const samples: number[] = [startStats.rss];
@@ -320,7 +359,7 @@ async function runSoak(
     }
   })();
   const traffic = await runTrafficOnce(workers, rooms, {
-    ratePerSender: 0.5,
+    ratePerSender: 0.1,
     seconds: sizes.soakSeconds,
     warmupSeconds: 0,
     deliveriesPerMessage: sizes.latencyRoomSize - 1,
@@ -337,29 +376,39 @@ async function runSoak(
     const delta = count - (eventsBefore[event] ?? 0);
     if (delta > 0 && /fail|error|dropped|refused/.test(event)) serverErrors[event] = delta;
   }
-  const errors = { ...traffic.errors, ...churnErrors, ...serverErrors };
+  const lost = traffic.expectedTotal - traffic.deliveredTotal;
+  const errors: Record<string, number> = { ...traffic.errors, ...churnErrors, ...serverErrors, ...(lost > 0 ? { undelivered: lost } : {}) };
   const errorCount = Object.values(errors).reduce((a, b) => a + b, 0);
-  ctx.details.soak = { seconds: sizes.soakSeconds, churnRounds, churnUsers: sizes.churnUsers, traffic, errors, rssSamples: samples, churnFirst };
+  ctx.details.soak = { seconds: sizes.soakSeconds, churnRounds, churnUsers: sizes.churnUsers, traffic, errors, rssSamples: samples };
   progress(SECTION, `soak: RSS ${(startStats.rss / MiB).toFixed(0)} → ${(endStats.rss / MiB).toFixed(0)} MiB (max ${(Math.max(...samples) / MiB).toFixed(0)}), ${churnRounds} churn rounds, errors ${JSON.stringify(errors)}`);
   record.set('soak.rss.start', 'ours', startStats.rss / MiB);
   record.set('soak.rss.end', 'ours', endStats.rss / MiB, `max ${(Math.max(...samples) / MiB).toFixed(0)} MiB`);
   record.set('soak.errors', 'ours', errorCount);
 }
 
-async function profileFanout(ctx: OursContext, workers: Workers, U: number, settled: () => Promise<void>, serverCpuMs: () => Promise<number>): Promise<void> {
-  const { offered, seconds } = ctx.profileOnly!;
-  progress(SECTION, `profile: fan-out in one room of ${U}, offered ${offered.toLocaleString('en-US')} deliveries/s for ${seconds} s`);
+async function profileFanout(
+  ctx: OursContext,
+  workers: Workers,
+  U: number,
+  senders: Array<{ index: number; room: string }>,
+  settled: () => Promise<void>,
+  serverCpuMs: () => Promise<number>,
+): Promise<void> {
+  const { offered, seconds, scenario } = ctx.profileOnly!;
+  const roomSize = scenario === 'one' ? U : ctx.sizes.roomSize;
+  progress(SECTION, `profile: fan-out ${scenario === 'one' ? `in one room of ${U}` : `in ${ctx.sizes.rooms} rooms of ${roomSize}`}, offered ${offered.toLocaleString('en-US')} deliveries/s for ${seconds} s`);
   const cpuBefore = await serverCpuMs();
-  const result = await runTrafficOnce(
-    workers,
-    Array.from({ length: U }, (_, index) => ({ index, room: 'general' })),
-    { ratePerSender: offered / (U - 1) / U, seconds, warmupSeconds: 1, deliveriesPerMessage: U - 1 },
-  );
-  const cpuUsPerDelivery = ((await serverCpuMs()) - cpuBefore) * 1000 / Math.max(1, result.deliveredTotal);
+  const result = await runTrafficOnce(workers, senders, {
+    ratePerSender: offered / (roomSize - 1) / senders.length,
+    seconds,
+    warmupSeconds: 1,
+    deliveriesPerMessage: roomSize - 1,
+  });
+  const cpuUsPerDelivery = (((await serverCpuMs()) - cpuBefore) * 1000) / Math.max(1, result.deliveredTotal);
   await settled();
   ctx.details.profileFanout = { ...result, serverCpuUsPerDelivery: cpuUsPerDelivery };
   progress(SECTION, `delivered ${Math.round(result.deliveredPerSecond).toLocaleString('en-US')}/s, p99 ${result.latency.p99.toFixed(1)} ms, server CPU ${cpuUsPerDelivery.toFixed(1)} µs per delivery`);
   const record = new Recorder(ctx.rows, ctx.sizes);
-  record.set('fanout.profiled', 'ours', result.deliveredPerSecond);
+  record.set('fanout.profiled', 'ours', result.deliveredPerSecond, scenario === 'one' ? 'one room' : `${ctx.sizes.rooms} rooms`);
   record.set('fanout.profiled.cpu', 'ours', cpuUsPerDelivery);
 }

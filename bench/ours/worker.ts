@@ -41,14 +41,14 @@ function push(message: ServerMessage): void {
   }
 }
 
-/** Runs `task` over `items` with at most `concurrency` at a time; counts failures by code. */
-async function pool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>, progress?: (done: number) => void) {
+/** Runs `task` over `items`, at most `concurrency` at a time, starting none after `stopAt` (performance.now() ms). */
+async function pool<T>(items: T[], concurrency: number, task: (item: T) => Promise<void>, progress?: (done: number) => void, stopAt = Infinity) {
   const errors: Record<string, number> = {};
   let next = 0;
   let done = 0;
   let failed = 0;
   const lane = async () => {
-    while (next < items.length) {
+    while (next < items.length && performance.now() < stopAt) {
       const item = items[next++]!;
       try {
         await task(item);
@@ -84,22 +84,43 @@ const rpc = serve({
     return null;
   },
 
-  /** Connects each client and resumes its session with its token. */
-  async open(args: { clients: Array<{ index: number; token: string }>; concurrency: number }) {
+  /**
+   * Connects each client and resumes its session with its token. With
+   * `retryForMs`, a client whose attempt fails tries again after a random
+   * pause of up to a second, as a real client's reconnect does, until that
+   * long has passed since the start.
+   */
+  async open(args: { clients: Array<{ index: number; token: string }>; concurrency: number; retryForMs?: number; timeBoxMs?: number }) {
     const started = performance.now();
+    const deadline = started + (args.retryForMs ?? 0);
+    // Past the time box no new client starts (those under way finish): a busy machine shortens the phase, not the run.
+    const stopAt = started + (args.timeBoxMs ?? Infinity);
     let lastProgress = 0;
+    let attempts = 0;
+    const attemptErrors: Record<string, number> = {};
     const result = await pool(
       args.clients,
       args.concurrency,
       async ({ index, token }) => {
-        const client = await connect(index);
-        try {
-          await client.request('resume', { token });
-        } catch (error) {
-          client.close();
-          throw error;
+        for (;;) {
+          attempts++;
+          try {
+            const client = await connect(index);
+            try {
+              await client.request('resume', { token });
+            } catch (error) {
+              client.close();
+              throw error;
+            }
+            clients.set(index, client);
+            return;
+          } catch (error) {
+            if (performance.now() >= deadline) throw error;
+            const code = errorCode(error);
+            attemptErrors[code] = (attemptErrors[code] ?? 0) + 1;
+            await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 900));
+          }
         }
-        clients.set(index, client);
       },
       (done) => {
         if (performance.now() - lastProgress > 500) {
@@ -107,8 +128,9 @@ const rpc = serve({
           rpc.emit('progress', { done });
         }
       },
+      stopAt,
     );
-    return { ...result, ms: performance.now() - started };
+    return { ...result, skipped: args.clients.length - result.done, attempts, attemptErrors, ms: performance.now() - started };
   },
 
   /** Password logins on fresh connections, one after another per lane, for `durationMs`; each session is closed after. */
