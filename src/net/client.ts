@@ -9,7 +9,7 @@ import { clientHandshake, type SecureChannel } from './channel.ts';
 import { ChannelError, ProtocolError, RequestError, ServerKeyMismatchError } from './errors.ts';
 import { fingerprintOf, normaliseFingerprint } from './fingerprint.ts';
 import { KnownServers } from './known-servers.ts';
-import { MAX_SERVER_MESSAGE_BYTES } from './limits.ts';
+import { MAX_BODY_BYTES, MAX_CLIENT_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES } from './limits.ts';
 import { nextReconnectDelay } from './reconnect-delay.ts';
 import {
   type ChatMessage,
@@ -32,6 +32,12 @@ export interface ClientOptions {
   autoReconnect?: boolean;
   requestTimeoutMs?: number;
   handshakeTimeoutMs?: number;
+  /**
+   * Asked on first contact with a server (no pin yet, no --fingerprint), after
+   * the handshake and before anything is sent or pinned. Without it, a first
+   * key is pinned as seen (scripts). Resolving false ends the connection.
+   */
+  confirmNewServerKey?: (info: { address: string; fingerprint: string }) => Promise<boolean>;
   /** Source address of the TCP connection (a host with several addresses; load tests). */
   localAddress?: string;
   /** Milliseconds to wait before reconnect attempt n (0-based); tests fix it. */
@@ -103,7 +109,19 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         firstContact = this.verifyServerKey(fingerprintOf(key));
       },
     });
-    this.fingerprint = fingerprintOf(serverStaticKey);
+    const fingerprint = fingerprintOf(serverStaticKey);
+    if (firstContact) {
+      const confirm = this.options.confirmNewServerKey;
+      if (confirm && !(await confirm({ address: this.address, fingerprint }))) {
+        channel.destroy();
+        this.setState('closed', 'server key not trusted');
+        throw new ChannelError('server_key_rejected', `the key of ${this.address} (${fingerprint}) was not trusted; nothing was sent`);
+      }
+      this.knownServers.pin(this.address, fingerprint);
+      // A person may take longer to decide than the server waits for a login: connect again, now pinned.
+      if (channel.socket.destroyed) return this.connect();
+    }
+    this.fingerprint = fingerprint;
     this.attach(channel);
     this.reconnectAttempt = 0;
     this.setState('connected');
@@ -136,6 +154,10 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   async send(room: string, body: string): Promise<ChatMessage> {
+    const size = Buffer.byteLength(body, 'utf8');
+    if (size > MAX_BODY_BYTES) {
+      throw new RequestError('body_too_long', `the message is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
+    }
     const { message } = await this.request('send', { room, body });
     this.see(message);
     return message;
@@ -180,13 +202,18 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     const channel = this.channel;
     if (!channel) return Promise.reject(new ChannelError('closed', 'not connected to the server'));
     const id = this.nextId++;
+    const bytes = Buffer.from(JSON.stringify({ ...body, type, id }));
+    // The server would close the connection over this, and a retry would loop: refuse here instead.
+    if (bytes.length > MAX_CLIENT_MESSAGE_BYTES) {
+      return Promise.reject(new RequestError('bad_request', `the request is ${bytes.length} bytes; the limit is ${MAX_CLIENT_MESSAGE_BYTES}`));
+    }
     return new Promise<ResultMap[T]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new ChannelError('timeout', `the server did not answer "${type}" in time`));
       }, this.options.requestTimeoutMs ?? 15_000);
       this.pending.set(id, { type, resolve: resolve as (result: never) => void, reject, timer });
-      channel.send(Buffer.from(JSON.stringify({ ...body, type, id })));
+      channel.send(bytes);
     });
   }
 
@@ -202,7 +229,7 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     return start;
   }
 
-  /** Returns true on first contact (the key was just pinned); throws on a mismatch. */
+  /** Returns true on first contact (no pin yet: the caller pins once trusted); throws on a mismatch. */
   private verifyServerKey(actual: string): boolean {
     const address = this.address;
     if (this.options.fingerprint !== undefined) {
@@ -213,7 +240,6 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     if (check.status === 'mismatch') {
       throw new ServerKeyMismatchError(address, check.expected, actual, this.knownServers.file);
     }
-    if (check.status === 'new') this.knownServers.pin(address, actual);
     return check.status === 'new';
   }
 

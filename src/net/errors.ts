@@ -23,6 +23,7 @@ export type ChannelErrorCode =
   | 'decrypt_failed' // a transport message failed authentication
   | 'nonce_exhausted'
   | 'server_key_mismatch' // the pinned key and the presented key differ
+  | 'server_key_rejected' // first contact: the user chose not to trust the key
   | 'timeout'
   | 'closed';
 

@@ -3,13 +3,13 @@
 // server's key stops before it sends anything but the first handshake message.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { clientHandshake } from '../../src/net/channel.ts';
 import { ChatClient } from '../../src/net/client.ts';
-import { ServerKeyMismatchError } from '../../src/net/errors.ts';
+import { ChannelError, ServerKeyMismatchError } from '../../src/net/errors.ts';
 import type { ChatMessage } from '../../src/net/schema.ts';
 import { type TestServer, nextEvent, startTestServer, tempDir } from '../helpers/harness.ts';
 
@@ -75,6 +75,25 @@ describe('channel security against a real server', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(clientBytes, 34, 'only the first handshake message (length + ephemeral key)');
     proxy.close();
+  });
+
+  test('first contact asks before trusting: a refusal sends nothing and pins nothing', async () => {
+    const pins = join(tempDir(), 'known_servers.json');
+    const asked: string[] = [];
+    const options = { host: '127.0.0.1', port: harness.server.port, knownServersFile: pins, autoReconnect: false };
+    const refusing = new ChatClient({ ...options, confirmNewServerKey: async ({ fingerprint }) => (asked.push(fingerprint), false) });
+    const error = await refusing.connect().catch((e: unknown) => e);
+    assert.ok(error instanceof ChannelError && error.code === 'server_key_rejected', String(error));
+    assert.deepEqual(asked, [harness.server.fingerprint]);
+    assert.equal(existsSync(pins), false, 'nothing pinned');
+    const trusting = new ChatClient({ ...options, confirmNewServerKey: async () => true });
+    assert.deepEqual(await trusting.connect(), { fingerprint: harness.server.fingerprint, firstContact: true });
+    assert.match(readFileSync(pins, 'utf8'), new RegExp(harness.server.fingerprint.replace(/[+/]/g, '\\$&')));
+    // Pinned now: a later connection is not asked again.
+    const later = new ChatClient({ ...options, confirmNewServerKey: async () => assert.fail('asked twice') });
+    assert.equal((await later.connect()).firstContact, false);
+    trusting.close();
+    later.close();
   });
 
   test('--fingerprint pins a first contact up front', async () => {

@@ -112,8 +112,14 @@ describe('accounts and chat', () => {
   test('a body at the limit passes; one byte over is refused and the connection stays', async () => {
     const atLimit = 'é'.repeat(MAX_BODY_BYTES / 2);
     assert.equal((await alice.send('general', atLimit)).body, atLimit);
+    // The server's own check (the client library refuses it before sending, too).
+    await assert.rejects(alice.request('send', { room: 'general', body: atLimit + 'x' }), rejectsWith('body_too_long'));
     await assert.rejects(alice.send('general', atLimit + 'x'), rejectsWith('body_too_long'));
     assert.equal((await alice.send('general', 'after the refusal')).body, 'after the refusal');
+    // A request the server would close the connection over is refused before it leaves.
+    await assert.rejects(alice.request('send', { room: 'general', body: 'x'.repeat(70_000) }), rejectsWith('bad_request'));
+    assert.equal(alice.state, 'connected');
+    assert.equal((await alice.send('general', 'still connected')).body, 'still connected');
   });
 
   test('requests before login are refused', async () => {
