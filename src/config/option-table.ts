@@ -6,7 +6,7 @@
 export const COMMANDS = ['server', 'chat', 'gui', 'repair'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
-export type OptionKind = 'string' | 'port' | 'boolean';
+export type OptionKind = 'string' | 'port' | 'boolean' | 'fingerprint';
 export type OptionValue = string | number | boolean;
 
 export interface OptionDef {
@@ -61,7 +61,7 @@ export const OPTIONS: readonly OptionDef[] = [
   },
   {
     flag: 'fingerprint',
-    kind: 'string',
+    kind: 'fingerprint',
     commands: ['chat', 'gui'],
     env: 'SECURECHAT_FINGERPRINT',
     configKey: 'fingerprint',

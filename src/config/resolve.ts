@@ -66,7 +66,7 @@ function resolveOne(
   }
   const fromFile = file === undefined ? undefined : configValue(file, command, option);
   if (fromFile !== undefined) {
-    return { value: coerce(option, command, fromFile.value, fromFile.where), source: fromFile.where };
+    return { value: coerceJson(option, command, fromFile.value, fromFile.where), source: fromFile.where };
   }
   const fallback = option.defaults?.[command];
   return fallback === undefined ? undefined : { value: fallback, source: 'default' };
@@ -75,13 +75,26 @@ function resolveOne(
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 
+/** SHA256: and 43 characters of unpadded base64, as the server prints it (the prefix may be left out). */
+const FINGERPRINT = /^(SHA256:)?[A-Za-z0-9+/]{43}=?$/;
+
+/** A config file is typed JSON: a port is a number, a switch is true or false, not text that looks like one. */
+function coerceJson(option: OptionDef, command: CommandName, raw: unknown, source: string): OptionValue {
+  const expected = option.kind === 'port' ? 'number' : option.kind === 'boolean' ? 'boolean' : 'string';
+  if (typeof raw !== expected) throw new OptionError(`${source}: expected a JSON ${expected}, got ${show(raw)}`);
+  return coerce(option, command, raw, source);
+}
+
 function coerce(option: OptionDef, command: CommandName, raw: unknown, source: string): OptionValue {
   switch (option.kind) {
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
       if (typeof raw === 'string' && TRUE_WORDS.has(raw.toLowerCase())) return true;
       if (typeof raw === 'string' && FALSE_WORDS.has(raw.toLowerCase())) return false;
-      throw new OptionError(`${source}: expected true or false, got ${show(raw)}`);
+      throw new OptionError(`${source}: expected true or false (or 1/0, yes/no, on/off), got ${show(raw)}`);
+    case 'fingerprint':
+      if (typeof raw === 'string' && FINGERPRINT.test(raw.trim())) return raw.trim();
+      throw new OptionError(`${source}: expected a key fingerprint like SHA256: followed by 43 characters, got ${show(raw)}`);
     case 'port': {
       // Port 0 asks the system for a free port: meaningful for a listener only.
       const min = command === 'server' ? 0 : 1;

@@ -109,7 +109,21 @@ describe('bad values are usage errors that name their source', () => {
     assert.throws(() => parseConfig('{"chat": 3}', 'c.json'), /"chat" must be an object/);
     const file = join(scratch, 'typed.json');
     writeFileSync(file, JSON.stringify({ port: 'many' }));
-    assert.throws(() => resolveChat(['--config', file], {}), new RegExp(`${file}: port: expected a port number`));
+    assert.throws(() => resolveChat(['--config', file], {}), new RegExp(`${file}: port: expected a JSON number`));
+    // Text that looks right is still the wrong JSON type.
+    writeFileSync(file, JSON.stringify({ port: '5613' }));
+    assert.throws(() => resolveChat(['--config', file], {}), /port: expected a JSON number, got "5613"/);
+    writeFileSync(file, JSON.stringify({ server: { logBodies: 'yes' } }));
+    assert.throws(
+      () => resolveOptions({ command: 'server', flags: { config: file }, env: { SECURECHAT_HOME: scratch } }),
+      /logBodies: expected a JSON boolean/,
+    );
+  });
+
+  test('a fingerprint must look like one', () => {
+    assert.throws(() => resolveChat(['--fingerprint', 'foo'], { SECURECHAT_HOME: scratch }), /--fingerprint: expected a key fingerprint/);
+    const good = 'SHA256:PRS3zQiC1AiJRXZ0Rhddzcl0LmgPJxV2tMCvEu6Niw0';
+    assert.doesNotThrow(() => resolveChat(['--fingerprint', good], { SECURECHAT_HOME: scratch }));
   });
 });
 
