@@ -12,12 +12,18 @@ export interface DataLock {
   release(): void;
 }
 
+/** Whether `pid` is alive and, where /proc tells, a Node process (a pid reused after a reboot is not ours). */
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /node|securechat/.test(command);
+  } catch {
+    return true; // no /proc: trust the pid
   }
 }
 
