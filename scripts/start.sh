@@ -2,7 +2,8 @@
 # Starts a securechat server on this machine (unless one already listens on
 # the port) and opens a client: the desktop window when there is a display and
 # the binding is built, else the terminal client. The server started here
-# stops when the client exits; for a permanent server run `securechat server`.
+# listens on 127.0.0.1 only and stops when the client exits; for a server your
+# colleagues can reach, run `securechat server` (see README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/securechat.js ] || npm run build
@@ -11,18 +12,22 @@ PORT="${SECURECHAT_PORT:-5555}"
 HOME_DIR="${SECURECHAT_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/securechat}"
 mkdir -p "$HOME_DIR" && chmod 700 "$HOME_DIR"
 export SECURECHAT_HOME="$HOME_DIR"
+LOG="$HOME_DIR/server.log"
 
 server_pid=""
 if ! (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-  node dist/securechat.js server --port "$PORT" >>"$HOME_DIR/server.log" 2>&1 &
+  : >"$LOG"
+  node dist/securechat.js server --host 127.0.0.1 --port "$PORT" >>"$LOG" 2>&1 &
   server_pid=$!
   trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true' EXIT
-  for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { echo "the server did not start; see $HOME_DIR/server.log" >&2; exit 1; }
+  # Ready when it says so in its log (a TCP probe would show up there as a failed handshake).
+  until grep -q '^fingerprint:' "$LOG"; do
+    kill -0 "$server_pid" 2>/dev/null || { echo "the server did not start:" >&2; cat "$LOG" >&2; exit 1; }
     sleep 0.1
   done
-  echo "securechat server running on port $PORT (log: $HOME_DIR/server.log, data: $HOME_DIR/server)"
+  echo "securechat server running on 127.0.0.1:$PORT (data: $HOME_DIR/server, log: $LOG)"
+  grep '^fingerprint:' "$LOG" | sed 's/^/server key /'
+  echo "Your client shows the same fingerprint on first contact."
 fi
 
 if [ -n "${DISPLAY:-}" ] && node -e "require('webview-nodejs')" 2>/dev/null && [ "${SECURECHAT_CLIENT:-gui}" = gui ]; then
