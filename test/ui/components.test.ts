@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { HostEvent, UiAction } from '../../src/native/bridge-protocol.ts';
 import type { ChatMessage } from '../../src/net/schema.ts';
 import { buildUiDocument } from '../../src/ui/build.mjs';
+import { showBidiControls } from '../../src/ui/format.ts';
 import type { LogLine } from '../../src/ui/state.ts';
 import { MAX_LINES_PER_ROOM } from '../../src/ui/state.ts';
 import { chromiumMissing, launchChromium, watchPage } from './browser.ts';
@@ -126,17 +127,82 @@ describe('UI components in headless Chromium', () => {
       });
       await mount('MessageLog', { room: 'general', lines: hostile, more: false }, ['onOlder']);
       const shown = await page.$$eval('.log .line', (nodes) =>
-        nodes.map((node) => ({ from: node.querySelector('.from')?.textContent ?? '', body: node.querySelector('.body')?.textContent ?? '', elements: node.querySelectorAll('*').length })),
+        nodes.map((node) => ({
+          from: node.querySelector('.from')?.textContent ?? '',
+          body: node.querySelector('.body')?.textContent ?? '',
+          elements: node.querySelectorAll('*:not(.bidi-control)').length,
+        })),
       );
       assert.equal(shown.length, hostile.length);
       shown.forEach((line, i) => {
-        assert.equal(line.body, hostile[i]!.body, `body ${i}`);
-        assert.equal(line.from, hostile[i]!.from, `name ${i}`);
-        assert.equal(line.elements, 3, `line ${i} has only time, name and body`);
+        // Bidi controls are shown as escapes (\u202e), everything else exactly as sent.
+        assert.equal(line.body, showBidiControls(hostile[i]!.body), `body ${i}`);
+        assert.equal(line.from, showBidiControls(hostile[i]!.from!), `name ${i}`);
+        assert.equal(line.elements, 3, `line ${i} has only time, name and body (and visible bidi controls)`);
       });
       await page.waitForTimeout(300); // give any injected handler a chance
       assert.equal(await page.evaluate(() => (window as unknown as { __ran?: boolean }).__ran), false);
       assert.equal(await page.evaluate(() => document.querySelectorAll('.log script, .log img, .log iframe, .log a').length), 0);
+      assert.deepEqual(problems, []);
+    });
+
+    test('bidi overrides, embeddings, isolates and marks are shown as escapes, not obeyed, and cannot reorder the line', { skip }, async () => {
+      const rtl = '\u202eabc\u202c';
+      const all = 'x\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061cy';
+      await mount(
+        'MessageLog',
+        {
+          room: 'general',
+          lines: [
+            { key: 'm1', kind: 'other', ts: Date.UTC(2024, 0, 1, 12, 0), from: 'eve\u202e', body: rtl, id: 1 },
+            { key: 'm2', kind: 'other', ts: Date.UTC(2024, 0, 1, 12, 0), from: 'bob', body: all, id: 2 },
+            { key: 'm3', kind: 'other', ts: Date.UTC(2024, 0, 1, 12, 0), from: 'bob', body: 'שלום עולם', id: 3 },
+          ],
+          more: false,
+        },
+        ['onOlder'],
+      );
+      const first = page.locator('.line[data-id="1"]');
+      assert.equal(await first.locator('.body').textContent(), '\\u202eabc\\u202c');
+      assert.equal(await first.locator('.from').textContent(), 'eve\\u202e');
+      assert.equal(await first.locator('.body .bidi-control').count(), 2);
+      // What is on screen reads left to right: "\u202e" then "abc" (not "cba"), in that order.
+      const order = await first.locator('.body').evaluate((body) => {
+        const range = document.createRange();
+        const boxes: Array<{ text: string; x: number }> = [];
+        for (const node of body.childNodes) {
+          range.selectNodeContents(node);
+          boxes.push({ text: node.textContent ?? '', x: range.getBoundingClientRect().left });
+        }
+        const text = [...body.childNodes].find((node) => node.nodeType === Node.TEXT_NODE)!;
+        range.setStart(text, 0);
+        range.setEnd(text, 1);
+        const a = range.getBoundingClientRect().left;
+        range.setStart(text, 2);
+        range.setEnd(text, 3);
+        return { boxes, aBeforeC: a < range.getBoundingClientRect().left };
+      });
+      assert.deepEqual(order.boxes.map((box) => box.text), ['\\u202e', 'abc', '\\u202c']);
+      assert.ok(order.boxes[0]!.x < order.boxes[1]!.x && order.boxes[1]!.x < order.boxes[2]!.x, 'shown in logical order');
+      assert.ok(order.aBeforeC, '"abc" is drawn as "abc", not reversed');
+      const second = page.locator('.line[data-id="2"] .body');
+      assert.equal(await second.textContent(), 'x\\u202a\\u202b\\u202c\\u202d\\u202e\\u2066\\u2067\\u2068\\u2069\\u200e\\u200f\\u061cy');
+      // Each body and name is isolated: an RTL body cannot move the time or the name.
+      for (const id of ['1', '3']) {
+        const layout = await page.locator(`.line[data-id="${id}"]`).evaluate((line) => ({
+          ts: line.querySelector('.ts')!.getBoundingClientRect().left,
+          from: line.querySelector('.from')!.getBoundingClientRect().left,
+          body: line.querySelector('.body')!.getBoundingClientRect().left,
+          tags: [...line.querySelectorAll('.from, .body')].map((element) => element.tagName),
+          isolation: [...line.querySelectorAll('.from, .body')].map((element) => getComputedStyle(element).unicodeBidi),
+        }));
+        assert.ok(layout.ts < layout.from && layout.from < layout.body, `line ${id}: time, then name, then body`);
+        assert.deepEqual(layout.tags, ['BDI', 'BDI']);
+        assert.deepEqual(layout.isolation, ['isolate', 'isolate']);
+      }
+      // The names in the user list too.
+      await mount('UserList', { online: ['\u202eevil', 'bob'], me: 'bob' });
+      assert.equal(await page.textContent('.users li:first-child'), '\\u202eevil');
       assert.deepEqual(problems, []);
     });
 

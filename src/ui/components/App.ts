@@ -12,6 +12,7 @@ import { AboutDialog, CommandsDialog } from './HelpDialogs.ts';
 import { LoginPanel, type LoginRequest } from './LoginPanel.ts';
 import { MenuBar, type Menu } from './MenuBar.ts';
 import { MessageLog } from './MessageLog.ts';
+import { SafeText } from './SafeText.ts';
 import { RoomList, UserList } from './Sidebars.ts';
 import { StatusBar } from './StatusBar.ts';
 
@@ -120,7 +121,7 @@ export function App({ bridge, initial }: { bridge: Bridge; initial?: UiState }) 
     <div class=${`app screen-${state.screen}`}>
       <header class="topbar">
         <${MenuBar} menus=${menus} />
-        ${loggedIn ? html`<span class="whoami">${state.user}@${state.address}</span>` : null}
+        ${loggedIn ? html`<span class="whoami"><${SafeText} text=${state.user ?? ''} />@${state.address}</span>` : null}
       </header>
       ${loggedIn
         ? html`

@@ -2,7 +2,8 @@
 // is at the bottom; when they have scrolled up to read, new lines do not move
 // the view and a "new messages" marker appears instead.
 //
-// Every name and body is rendered as a text node (preact escapes it); nothing
+// Every name and body is rendered as text nodes (bidi controls shown as
+// escapes, each name and body an isolated <bdi>) (preact escapes it); nothing
 // here builds markup from strings, and URLs are not turned into links (a link
 // would navigate the app's own window away).
 
@@ -10,6 +11,7 @@ import { html } from 'htm/preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { LogLine } from '../state.ts';
 import { dayKey, formatDay, formatFullTime, formatTime } from '../format.ts';
+import { SafeText } from './SafeText.ts';
 
 /** How close to the bottom (px) still counts as "at the bottom". */
 const STICKY_PX = 40;
@@ -20,8 +22,8 @@ function Line({ line }: { line: LogLine }) {
   return html`
     <div class=${classes} data-id=${line.id}>
       <time class="ts" datetime=${new Date(line.ts).toISOString()} title=${formatFullTime(line.ts)}>${formatTime(line.ts)}</time>
-      ${showName ? html`<span class="from">${line.from}</span>` : null}
-      <span class="body">${line.body}</span>
+      ${showName ? html`<bdi class="from"><${SafeText} text=${line.from ?? ''} /></bdi>` : null}
+      <bdi class="body"><${SafeText} text=${line.body} /></bdi>
       ${line.status === 'pending' ? html`<span class="line-state" title="Sending…" aria-label="sending">…</span>` : null}
       ${line.status === 'failed' ? html`<span class="line-state" title="Not sent" aria-label="not sent">!</span>` : null}
     </div>
