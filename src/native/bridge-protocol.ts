@@ -33,6 +33,8 @@ export type UiAction =
   | { type: 'users' }
   | { type: 'history'; room: string; before?: number; limit?: number }
   | { type: 'logout' }
+  /** The answer to `confirmServerKey`: trust the new server's key (the login goes on) or not (nothing is sent). */
+  | { type: 'trustServerKey'; trust: boolean }
   | { type: 'exit' };
 
 /** Which login field a failure belongs to, so the panel can show it beside that field. */
@@ -55,6 +57,8 @@ export type HostEvent =
     }
   | { type: 'loginFailed'; field: LoginField; code: string; message: string }
   | { type: 'keyChanged'; address: string; expected: string; actual: string; pinFile?: string }
+  /** First contact with a server: the login waits for a `trustServerKey` answer; nothing has been sent yet. */
+  | { type: 'confirmServerKey'; address: string; fingerprint: string }
   | { type: 'message'; message: ChatMessage; missed: boolean }
   | { type: 'sent'; ref: number; message: ChatMessage }
   | { type: 'sendFailed'; ref: number; code: string; message: string }
@@ -130,6 +134,9 @@ export function decodeUiAction(raw: unknown): UiAction {
       if (obj.limit !== undefined) action.limit = integer(obj, 'limit', 1, 200);
       return action;
     }
+    case 'trustServerKey':
+      if (typeof obj.trust !== 'boolean') throw new BadActionError('"trust" must be true or false');
+      return { type: 'trustServerKey', trust: obj.trust };
     case 'rooms':
     case 'users':
     case 'logout':

@@ -37,6 +37,8 @@ export class ClientSession {
   private client: ChatClient | undefined;
   private target: { host: string; port: number } | undefined;
   private exiting = false;
+  /** Settles the open "trust this new key?" question, when there is one. */
+  private answerTrust: ((trust: boolean) => void) | undefined;
 
   constructor(
     private readonly options: SessionOptions,
@@ -58,6 +60,7 @@ export class ClientSession {
   /** Logs out (if logged in) and hangs up. Used by File → Exit and by closing the window. */
   async shutdown(): Promise<void> {
     this.exiting = true;
+    this.settleTrust(false);
     const client = this.client;
     if (!client) return;
     if (client.user !== undefined && client.state === 'connected') {
@@ -101,6 +104,9 @@ export class ClientSession {
         this.emit({ type: 'history', room: page.room, messages: page.messages, more: page.more });
         return;
       }
+      case 'trustServerKey':
+        this.settleTrust(action.trust);
+        return;
       case 'logout':
         return this.logout();
       case 'exit':
@@ -153,13 +159,33 @@ export class ClientSession {
     }
   }
 
+  /**
+   * First contact with a server whose key nobody gave us: ask the person (as
+   * the terminal client does) before anything is sent or pinned.
+   */
+  private confirmNewKey(client: ChatClient, info: { address: string; fingerprint: string }): Promise<boolean> {
+    if (this.client !== client || this.exiting) return Promise.resolve(false);
+    this.settleTrust(false); // an older question cannot still be open, but never leave one hanging
+    return new Promise<boolean>((resolve) => {
+      this.answerTrust = resolve;
+      this.emit({ type: 'confirmServerKey', address: info.address, fingerprint: info.fingerprint });
+    });
+  }
+
+  private settleTrust(trust: boolean): void {
+    const answer = this.answerTrust;
+    this.answerTrust = undefined;
+    answer?.(trust);
+  }
+
   private create(host: string, port: number): ChatClient {
     const pinUpFront = host === this.options.host && port === this.options.port ? this.options.fingerprint : undefined;
-    const client = new ChatClient({
+    const client: ChatClient = new ChatClient({
       host,
       port,
       knownServersFile: knownServersFile(this.options.home),
-      ...(pinUpFront !== undefined ? { fingerprint: pinUpFront } : {}),
+      // A fingerprint given on the command line is the person's answer already.
+      ...(pinUpFront !== undefined ? { fingerprint: pinUpFront } : { confirmNewServerKey: (info) => this.confirmNewKey(client, info) }),
       ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
     });
     const address = client.address;
@@ -200,6 +226,7 @@ export class ClientSession {
   }
 
   private drop(): void {
+    this.settleTrust(false);
     const client = this.client;
     this.client = undefined;
     this.target = undefined;
@@ -212,6 +239,10 @@ export class ClientSession {
       return;
     }
     const { code, message } = describe(error);
+    if (code === 'server_key_rejected') {
+      this.emit({ type: 'loginFailed', field: 'form', code, message: 'You did not trust the server\'s key, so nothing was sent (no username, no password). Log in again to see the key once more.' });
+      return;
+    }
     this.emit({ type: 'loginFailed', field: 'server', code, message: connectMessage(code, message, host, port) });
   }
 

@@ -43,6 +43,11 @@ export interface KeyChanged {
   pinFile?: string;
 }
 
+export interface NewServerKey {
+  address: string;
+  fingerprint: string;
+}
+
 export interface UiState {
   version: string;
   screen: 'login' | 'chat';
@@ -60,6 +65,8 @@ export interface UiState {
   loginBusy: boolean;
   loginErrors: LoginErrors;
   keyChanged?: KeyChanged;
+  /** First contact: the socket thread waits for the person to trust this key (or not). */
+  newKey?: NewServerKey;
   /** Shown on the login panel: why we are back there. */
   loginNotice?: string;
   /** Counter for keys of local lines. */
@@ -70,6 +77,7 @@ export interface UiState {
 export type LocalEvent =
   | { type: 'ui/loginStarted' }
   | { type: 'ui/loginInvalid'; errors: LoginErrors }
+  | { type: 'ui/trustAnswered'; trust: boolean }
   | { type: 'ui/select'; room: string }
   | { type: 'ui/sending'; ref: number; room: string; body: string; ts: number }
   | { type: 'ui/info'; text: string; kind?: 'info' | 'error' };
@@ -133,6 +141,7 @@ function apply(draft: Draft, event: StateEvent): void {
       state.loginBusy = false;
       state.loginErrors = {};
       delete state.keyChanged;
+      delete state.newKey;
       delete state.loginNotice;
       for (const info of event.rooms) if (info.joined) draft.addRoom(info);
       for (const [room, messages] of Object.entries(event.history)) {
@@ -144,11 +153,16 @@ function apply(draft: Draft, event: StateEvent): void {
       if (event.resumed) draft.info('info', 'Reconnected; the session was resumed.');
       return;
     }
+    case 'confirmServerKey':
+      state.newKey = { address: event.address, fingerprint: event.fingerprint };
+      return;
     case 'loginFailed':
+      delete state.newKey;
       state.loginBusy = false;
       state.loginErrors = { [event.field]: event.message };
       return;
     case 'keyChanged':
+      delete state.newKey;
       state.loginBusy = false;
       state.keyChanged = { address: event.address, expected: event.expected, actual: event.actual, ...(event.pinFile !== undefined ? { pinFile: event.pinFile } : {}) };
       state.loginErrors = {};
@@ -244,6 +258,7 @@ function apply(draft: Draft, event: StateEvent): void {
       return;
     case 'failed':
       if (state.screen === 'login') {
+        delete state.newKey;
         if (state.loginBusy) {
           state.loginBusy = false;
           state.loginErrors = { form: event.message };
@@ -260,6 +275,9 @@ function apply(draft: Draft, event: StateEvent): void {
       state.loginErrors = {};
       delete state.keyChanged;
       delete state.loginNotice;
+      return;
+    case 'ui/trustAnswered':
+      delete state.newKey;
       return;
     case 'ui/loginInvalid':
       state.loginBusy = false;

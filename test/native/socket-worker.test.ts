@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -43,11 +43,16 @@ describe('ClientSession against a real server', () => {
     homes.forEach((home) => rmSync(home, { recursive: true, force: true }));
   });
 
-  function open(options: { fingerprint?: string } = {}) {
+  /** `trust`: how the "person" answers a first-contact question about the server's key (default: trust it). */
+  function open(options: { fingerprint?: string; trust?: boolean } = {}) {
+    const { trust = true, ...sessionOptions } = options;
     const home = tempDir('securechat-session-');
     homes.push(home);
     const events: HostEvent[] = [];
-    const session = new ClientSession({ home, host: '127.0.0.1', port: harness.server.port, version: '9.9.9', ...options }, (event) => events.push(event));
+    const session: ClientSession = new ClientSession({ home, host: '127.0.0.1', port: harness.server.port, version: '9.9.9', ...sessionOptions }, (event) => {
+      events.push(event);
+      if (event.type === 'confirmServerKey') setImmediate(() => void session.handle({ type: 'trustServerKey', trust }));
+    });
     const login = (username: string, password = PASSWORD, register = false): UiAction => ({ type: 'login', host: '127.0.0.1', port: harness.server.port, username, password, register });
     const last = <T extends HostEvent['type']>(type: T) => events.filter((e): e is Extract<HostEvent, { type: T }> => e.type === type).at(-1);
     return { home, events, session, login, last };
@@ -58,15 +63,36 @@ describe('ClientSession against a real server', () => {
     await session.handle(login('alice'));
     assert.deepEqual(
       events.map((e) => e.type),
-      ['hello', 'state', 'state', 'serverKey', 'session'],
+      ['hello', 'state', 'confirmServerKey', 'state', 'serverKey', 'session'],
     );
     assert.deepEqual(events[0], { type: 'hello', host: '127.0.0.1', port: harness.server.port, version: '9.9.9' });
-    const key = events[3] as Extract<HostEvent, { type: 'serverKey' }>;
+    assert.deepEqual(events[2], { type: 'confirmServerKey', address: `127.0.0.1:${harness.server.port}`, fingerprint: harness.server.fingerprint });
+    const key = events[4] as Extract<HostEvent, { type: 'serverKey' }>;
     assert.deepEqual([key.fingerprint, key.firstContact, key.address], [harness.server.fingerprint, true, `127.0.0.1:${harness.server.port}`]);
-    const start = events[4] as Extract<HostEvent, { type: 'session' }>;
+    const start = events[5] as Extract<HostEvent, { type: 'session' }>;
     assert.equal(start.user, 'alice');
     assert.equal(start.resumed, false);
     await session.shutdown();
+  });
+
+  test('first contact: a key the person does not trust stops the login before anything is sent or pinned', async () => {
+    const { session, home, events, login, last } = open({ trust: false });
+    await session.handle(login('dora', PASSWORD, true));
+    assert.equal(last('confirmServerKey')?.fingerprint, harness.server.fingerprint);
+    assert.deepEqual([last('loginFailed')?.field, last('loginFailed')?.code], ['form', 'server_key_rejected']);
+    assert.match(last('loginFailed')?.message ?? '', /nothing was sent/);
+    assert.equal(events.some((e) => e.type === 'session' || e.type === 'serverKey'), false);
+    assert.equal(existsSync(join(home, 'known_servers.json')), false, 'nothing pinned');
+    // The registration never reached the server: the name is still free.
+    const dora = await harness.client();
+    await dora.register('dora', PASSWORD);
+    dora.close();
+    // A fingerprint given up front is the answer already: no question.
+    const given = open({ fingerprint: harness.server.fingerprint, trust: false });
+    await given.session.handle(given.login('alice'));
+    assert.equal(given.last('confirmServerKey'), undefined);
+    assert.equal(given.last('session')?.user, 'alice');
+    await given.session.shutdown();
   });
 
   test('server refusals land on the right login field', async () => {
@@ -213,7 +239,19 @@ describe('the socket worker thread', () => {
 
     bridge.postMessage({ type: 'login', host: '127.0.0.1', port, username: 'alice', password: PASSWORD, register: false } satisfies UiAction);
     // From here on this thread never returns to its event loop until the burst is in.
-    const login = drainBlocking(bridge, (events) => events.some((e) => e.type === 'session' || e.type === 'loginFailed'), 30_000);
+    // First contact: the worker asks about the server's key; the "person" trusts it (posted while this thread stays blocked).
+    let answered = false;
+    const login = drainBlocking(
+      bridge,
+      (events) => {
+        if (!answered && events.some((e) => e.type === 'confirmServerKey')) {
+          answered = true;
+          bridge.postMessage({ type: 'trustServerKey', trust: true } satisfies UiAction);
+        }
+        return events.some((e) => e.type === 'session' || e.type === 'loginFailed');
+      },
+      30_000,
+    );
     assert.ok(login.events.some((e) => e.type === 'session'), JSON.stringify(login.events));
 
     const COUNT = 3000;

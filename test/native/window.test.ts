@@ -85,6 +85,11 @@ describe('native window under Xvfb', () => {
     await xdotool(display, 'key', 'Tab');
     await xdotool(display, 'type', '--delay', '40', PASSWORD);
     await xdotool(display, 'key', 'Return');
+    // First contact (each run has a fresh home): the window asks whether to trust the server's key,
+    // with the focus on the question; Tab reaches "Trust and continue".
+    await sleep(1500);
+    await xdotool(display, 'key', 'Tab');
+    await xdotool(display, 'key', 'Return');
     const title = `securechat — ${user}@127.0.0.1:${harness.server.port}`;
     await until(`the title "${title}"`, async () => ((await xdotool(display, 'getwindowname', gui.window)) === title ? true : undefined), 30_000);
     await sleep(500); // the input takes the focus once the chat view is drawn

@@ -3,7 +3,7 @@
 // exactly as the native host's worker backs them in the desktop window.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -14,6 +14,14 @@ import { chromiumMissing, launchChromium, openUiWindow, type UiWindow } from './
 
 const PASSWORD = 'correct horse battery';
 const skip = chromiumMissing();
+
+/** A window whose home already trusts the server's key (the first-contact question has its own tests). */
+async function openTrusted(browser: Browser, harness: TestServer): Promise<UiWindow> {
+  const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+  const pins = { [`127.0.0.1:${harness.server.port}`]: { fingerprint: harness.server.fingerprint, firstSeen: new Date().toISOString() } };
+  writeFileSync(join(ui.home, 'known_servers.json'), JSON.stringify(pins), { mode: 0o600 });
+  return ui;
+}
 
 async function fillLogin(ui: UiWindow, fields: { server?: string; username: string; password: string }): Promise<void> {
   const { page } = ui;
@@ -55,6 +63,16 @@ describe('desktop UI in headless Chromium, against a real server', () => {
 
       await fillLogin(ui, { username: 'alice', password: PASSWORD });
       await page.click('#register');
+      // First contact: the window asks about the server's key before sending anything.
+      const question = page.locator('.new-key');
+      await question.waitFor();
+      assert.ok(((await question.textContent()) ?? '').includes(harness.server.fingerprint), 'shows the server\'s fingerprint');
+      assert.match((await question.textContent()) ?? '', /Compare it with the one the server's operator gave you/);
+      assert.equal(await page.evaluate(() => document.activeElement?.className), 'new-key', 'the question has the focus');
+      assert.equal(ui.events.some((e) => e.type === 'session'), false);
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'trust-key');
+      await page.keyboard.press('Enter');
       await page.waitForSelector('.conversation');
       assert.equal(await page.title(), `securechat — alice@${address}`);
       await page.waitForSelector('.status .state:text("Connected")');
@@ -122,8 +140,37 @@ describe('desktop UI in headless Chromium, against a real server', () => {
     }
   });
 
-  test('slash commands: /join, /users, /rooms, /leave, /help, unknown ones', { skip }, async () => {
+  test('first contact, Cancel: nothing is sent, nothing pinned, and the panel says so', { skip }, async () => {
     const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const { page } = ui;
+    try {
+      await fillLogin(ui, { username: 'dora', password: PASSWORD });
+      await page.click('#register');
+      await page.locator('.new-key').waitFor();
+      assert.ok(((await page.textContent('.new-key')) ?? '').includes(harness.server.fingerprint));
+      await page.click('#reject-key');
+      await page.waitForSelector('.form-error');
+      assert.match((await page.textContent('.form-error')) ?? '', /did not trust the server's key, so nothing was sent/);
+      assert.equal(await page.locator('.new-key').count(), 0);
+      assert.equal(existsSync(join(ui.home, 'known_servers.json')), false, 'nothing pinned');
+      // The registration never reached the server: the name is still free.
+      const dora = await harness.client();
+      await dora.register('dora', PASSWORD);
+      dora.close();
+      // Asking again, and Escape is Cancel too.
+      await page.click('#login');
+      await page.locator('.new-key').waitFor();
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('.form-error');
+      assert.equal(ui.events.some((e) => e.type === 'session'), false);
+      assert.deepEqual(ui.problems, []);
+    } finally {
+      await ui.close();
+    }
+  });
+
+  test('slash commands: /join, /users, /rooms, /leave, /help, unknown ones', { skip }, async () => {
+    const ui = await openTrusted(browser, harness);
     const { page } = ui;
     try {
       await fillLogin(ui, { username: 'bob', password: PASSWORD });
@@ -157,7 +204,7 @@ describe('desktop UI in headless Chromium, against a real server', () => {
   });
 
   test('unread counts on rooms not on screen', { skip }, async () => {
-    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const ui = await openTrusted(browser, harness);
     const { page } = ui;
     const dave = await harness.client();
     try {
@@ -183,7 +230,7 @@ describe('desktop UI in headless Chromium, against a real server', () => {
   });
 
   test('login errors: field checks, wrong password, taken name, unreachable server, changed server key', { skip }, async () => {
-    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const ui = await openTrusted(browser, harness);
     const { page } = ui;
     try {
       await page.waitForFunction((expected) => (document.querySelector('#server') as HTMLInputElement | null)?.value === expected, address);
@@ -232,7 +279,7 @@ describe('desktop UI in headless Chromium, against a real server', () => {
   });
 
   test('File → Exit logs out: the server sees the user leave', { skip }, async () => {
-    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const ui = await openTrusted(browser, harness);
     const { page } = ui;
     try {
       await fillLogin(ui, { username: 'carol', password: PASSWORD });
@@ -267,7 +314,7 @@ describe('desktop UI across a server restart', () => {
   });
 
   test('the status line shows the reconnect, the session resumes, and lines keep arriving', { skip }, async () => {
-    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port });
+    const ui = await openTrusted(browser, harness);
     const { page } = ui;
     try {
       await fillLogin(ui, { username: 'alice', password: PASSWORD });

@@ -149,6 +149,11 @@ export function App({ bridge, initial }: { bridge: Bridge; initial?: UiState }) 
             busy=${state.loginBusy}
             errors=${state.loginErrors}
             keyChanged=${state.keyChanged}
+            newKey=${state.newKey}
+            onTrust=${(trust: boolean) => {
+              apply([{ type: 'ui/trustAnswered', trust }]);
+              post({ type: 'trustServerKey', trust });
+            }}
             notice=${state.loginNotice}
             onSubmit=${login}
             onInvalid=${(errors: UiState['loginErrors']) => apply([{ type: 'ui/loginInvalid', errors }])}

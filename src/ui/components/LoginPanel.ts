@@ -4,7 +4,7 @@
 
 import { html } from 'htm/preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { KeyChanged, LoginErrors } from '../state.ts';
+import type { KeyChanged, LoginErrors, NewServerKey } from '../state.ts';
 import { checkPassword, checkUsername, formatAddress, parseServerAddress } from '../format.ts';
 
 export interface LoginRequest {
@@ -20,6 +20,9 @@ export interface LoginPanelProps {
   busy: boolean;
   errors: LoginErrors;
   keyChanged?: KeyChanged | undefined;
+  /** First contact: the key to trust or not; the login waits for the answer. */
+  newKey?: NewServerKey | undefined;
+  onTrust?: (trust: boolean) => void;
   notice?: string | undefined;
   onSubmit: (request: LoginRequest) => void;
   onInvalid: (errors: LoginErrors) => void;
@@ -48,8 +51,45 @@ export function KeyChangedPanel({ info }: { info: KeyChanged }) {
   `;
 }
 
+/**
+ * First contact with a server: its fingerprint, and a choice. Nothing has been
+ * sent yet; the login goes on only after "Trust and continue". The panel takes
+ * the focus (so Enter typed a moment too late does not answer it); Tab reaches
+ * the buttons, Escape cancels.
+ */
+export function NewKeyPanel({ info, onAnswer }: { info: NewServerKey; onAnswer: (trust: boolean) => void }) {
+  const box = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => box.current?.focus(), [info.address, info.fingerprint]);
+  return html`
+    <div
+      class="new-key"
+      role="alertdialog"
+      aria-labelledby="new-key-title"
+      aria-describedby="new-key-text"
+      tabindex="-1"
+      ref=${box}
+      onKeyDown=${(event: KeyboardEvent) => {
+        if (event.key !== 'Escape') return;
+        event.preventDefault();
+        onAnswer(false);
+      }}
+    >
+      <h2 id="new-key-title">First connection to this server</h2>
+      <div id="new-key-text">
+        <p>This is the first connection from this computer to <strong>${info.address}</strong>. The server's key fingerprint is:</p>
+        <p><code class="fingerprint">${info.fingerprint}</code></p>
+        <p>Compare it with the one the server's operator gave you (the server prints it when it starts; ask whoever runs it). <strong>Nothing has been sent yet.</strong> If it matches, trust it: this computer will remember it and warn you if it ever changes.</p>
+      </div>
+      <div class="login-actions">
+        <button type="button" class="primary" id="trust-key" onClick=${() => onAnswer(true)}>Trust and continue</button>
+        <button type="button" id="reject-key" onClick=${() => onAnswer(false)}>Cancel</button>
+      </div>
+    </div>
+  `;
+}
+
 export function LoginPanel(props: LoginPanelProps) {
-  const { defaults, busy, errors, keyChanged, notice } = props;
+  const { defaults, busy, errors, keyChanged, newKey, notice } = props;
   const [server, setServer] = useState(formatAddress(defaults.host, defaults.port));
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -105,6 +145,7 @@ export function LoginPanel(props: LoginPanelProps) {
         <h1 id="login-title"><span class="logo" aria-hidden="true"></span>securechat</h1>
         ${notice ? html`<p class="login-notice" role="status">${notice}</p>` : null}
         ${keyChanged ? html`<${KeyChangedPanel} info=${keyChanged} />` : null}
+        ${newKey ? html`<${NewKeyPanel} info=${newKey} onAnswer=${(trust: boolean) => props.onTrust?.(trust)} />` : null}
         <label for="server">Server</label>
         <input
           id="server"
