@@ -1,7 +1,6 @@
-import type { ServerMessage } from '../../net/schema.ts';
+import type { ChatMessage, ServerMessage } from '../../net/schema.ts';
 import { RequestError } from '../../net/errors.ts';
 import { MAX_BODY_BYTES } from '../../net/limits.ts';
-import { toChatMessage } from '../context.ts';
 import { type Handler, signedIn } from './handler.ts';
 import { memberRoom } from './rooms.ts';
 
@@ -21,7 +20,8 @@ export const send: Handler<'send'> = {
     }
     // Durable before anyone hears of it: the acknowledgement means "kept".
     const record = await context.store.appendMessage({ roomId: room.id, userId: user.id, body: request.body, sentAt: context.now() });
-    const message = toChatMessage(context.store, record);
+    // What toChatMessage would look up again in the store: the room and the sender are at hand.
+    const message: ChatMessage = { id: record.id, room: room.name, from: user.name, body: record.body, ts: record.sentAt };
     if (context.logBodies) context.log('message', { user: user.name, room: room.name, id: message.id, body: message.body });
     const event: ServerMessage = { type: 'message', message };
     // Encoded once; each recipient connection only encrypts it.
