@@ -5,7 +5,7 @@
 //   npm run bench -- --soak 600        soak seconds (default 30 full, 5 quick, to fit the budget)
 //   npm run bench -- --skip-peer       securechat only (no InspIRCd)
 //   npm run bench -- --only store,securechat,peer
-//   npm run bench -- --profile [--profile-seconds 20] [--profile-offered 20000] [--profile-scenario one|rooms]
+//   npm run bench -- --profile [--profile-seconds 20] [--profile-offered 20000] [--profile-scenario one|rooms|latency]
 //                                      CPU profile of the server under fan-out (one room, or the many rooms)
 //
 // Prints a table, shows progress on standard error, and writes
@@ -20,7 +20,7 @@ import { runPeer } from './irc/suite.ts';
 import { machineInfo } from './lib/machine.ts';
 import { elapsed, progress } from './lib/progress.ts';
 import { formatTable, met, ratio, type Row } from './lib/report.ts';
-import { runOurs } from './ours/suite.ts';
+import { type ProfileScenario, runOurs } from './ours/suite.ts';
 import { summariseProfile } from './profile-summary.ts';
 import { FULL, QUICK, type Sizes } from './sizes.ts';
 import { runStore } from './store/suite.ts';
@@ -71,7 +71,7 @@ async function main(): Promise<number> {
   try {
     if (args.profile) {
       const scenario = args['profile-scenario'] ?? 'one';
-      if (scenario !== 'one' && scenario !== 'rooms') throw new Error('--profile-scenario is one or rooms');
+      if (scenario !== 'one' && scenario !== 'rooms' && scenario !== 'latency') throw new Error('--profile-scenario is one, rooms or latency');
       await profile(root, sizes, rows, details, Number(args['profile-seconds'] ?? 20), Number(args['profile-offered'] ?? 20_000), scenario);
     } else {
       if (only.has('store')) await runStore({ root, sizes, rows, details });
@@ -127,7 +127,7 @@ async function profile(
   details: Record<string, unknown>,
   seconds: number,
   offered: number,
-  scenario: 'one' | 'rooms',
+  scenario: ProfileScenario,
 ): Promise<void> {
   const main = join(repo, 'bench', 'results', `server-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile.json`);
   mkdirSync(join(repo, 'bench', 'results'), { recursive: true });

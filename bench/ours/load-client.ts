@@ -21,6 +21,8 @@ export class RequestFailed extends Error {
   }
 }
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 type Pending = { resolve: (result: never) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
 
 export class LoadClient {
@@ -49,11 +51,20 @@ export class LoadClient {
   static async open(options: { port: number; localAddress: string; fingerprint: string; timeoutMs?: number }): Promise<LoadClient> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const socket = tcpConnect({ host: '127.0.0.1', port: options.port, localAddress: options.localAddress, noDelay: true });
+      // A server whose accept queue is full drops SYNs; the kernel's own retries would wait two minutes.
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new RequestFailed('connect_timeout', `no TCP connection within ${CONNECT_TIMEOUT_MS} ms`));
+      }, CONNECT_TIMEOUT_MS);
       socket.once('connect', () => {
+        clearTimeout(timer);
         socket.off('error', reject);
         resolve(socket);
       });
-      socket.once('error', reject);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
     const { channel } = await clientHandshake(socket, {
       timeoutMs: options.timeoutMs ?? 30_000,

@@ -46,8 +46,10 @@ export interface OursContext {
   rows: Row[];
   details: Record<string, unknown>;
   /** Only what the profile needs: the users online, then fan-out in one room or in the many rooms, profiled into `file`. */
-  profileOnly?: { offered: number; seconds: number; scenario: 'one' | 'rooms'; file: string };
+  profileOnly?: { offered: number; seconds: number; scenario: ProfileScenario; file: string };
 }
+
+export type ProfileScenario = 'one' | 'rooms' | 'latency';
 
 /**
  * The server allows a user 5 lines a second (burst 20) and the harness keeps
@@ -149,7 +151,9 @@ export async function runOurs(ctx: OursContext): Promise<void> {
     progress(SECTION, `${first.done - first.failed} users online in ${(first.ms / 1000).toFixed(1)} s; server RSS ${(at1k.rss / MiB).toFixed(0)} MiB`);
     if (ctx.profileOnly) {
       await server.peer.call('profileStart');
-      await profileFanout(ctx, workers, U, ctx.profileOnly.scenario === 'one' ? Array.from({ length: U }, (_, index) => ({ index, room: 'general' })) : fanRooms, settled, serverCpuMs);
+      const { scenario } = ctx.profileOnly;
+      const senders = scenario === 'one' ? Array.from({ length: U }, (_, index) => ({ index, room: 'general' })) : scenario === 'rooms' ? fanRooms : latencyRooms;
+      await profileFanout(ctx, workers, U, senders, settled, serverCpuMs);
       await server.peer.call('profileStop', { file: ctx.profileOnly.file });
       return;
     }
@@ -395,8 +399,9 @@ async function profileFanout(
   serverCpuMs: () => Promise<number>,
 ): Promise<void> {
   const { offered, seconds, scenario } = ctx.profileOnly!;
-  const roomSize = scenario === 'one' ? U : ctx.sizes.roomSize;
-  progress(SECTION, `profile: fan-out ${scenario === 'one' ? `in one room of ${U}` : `in ${ctx.sizes.rooms} rooms of ${roomSize}`}, offered ${offered.toLocaleString('en-US')} deliveries/s for ${seconds} s`);
+  const roomSize = scenario === 'one' ? U : scenario === 'rooms' ? ctx.sizes.roomSize : ctx.sizes.latencyRoomSize;
+  const shape = scenario === 'one' ? `in one room of ${U}` : scenario === 'rooms' ? `in ${ctx.sizes.rooms} rooms of ${roomSize}` : `in the latency rooms of ${roomSize}`;
+  progress(SECTION, `profile: fan-out ${shape}, offered ${offered.toLocaleString('en-US')} deliveries/s for ${seconds} s`);
   const cpuBefore = await serverCpuMs();
   const result = await runTrafficOnce(workers, senders, {
     ratePerSender: offered / (roomSize - 1) / senders.length,
@@ -409,6 +414,6 @@ async function profileFanout(
   ctx.details.profileFanout = { ...result, serverCpuUsPerDelivery: cpuUsPerDelivery };
   progress(SECTION, `delivered ${Math.round(result.deliveredPerSecond).toLocaleString('en-US')}/s, p99 ${result.latency.p99.toFixed(1)} ms, server CPU ${cpuUsPerDelivery.toFixed(1)} µs per delivery`);
   const record = new Recorder(ctx.rows, ctx.sizes);
-  record.set('fanout.profiled', 'ours', result.deliveredPerSecond, scenario === 'one' ? 'one room' : `${ctx.sizes.rooms} rooms`);
+  record.set('fanout.profiled', 'ours', result.deliveredPerSecond, shape);
   record.set('fanout.profiled.cpu', 'ours', cpuUsPerDelivery);
 }
