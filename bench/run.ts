@@ -12,12 +12,12 @@
 // bench/results/<timestamp>.json with the machine, Node version and commit.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { inspircdMissing } from './irc/inspircd.ts';
 import { runPeer } from './irc/suite.ts';
-import { machineInfo } from './lib/machine.ts';
+import { machineInfo, pressure, stallShares } from './lib/machine.ts';
 import { elapsed, progress } from './lib/progress.ts';
 import { formatTable, met, ratio, type Row } from './lib/report.ts';
 import { type ProfileScenario, runOurs } from './ours/suite.ts';
@@ -74,8 +74,23 @@ async function main(): Promise<number> {
       if (scenario !== 'one' && scenario !== 'rooms' && scenario !== 'latency') throw new Error('--profile-scenario is one, rooms or latency');
       await profile(root, sizes, rows, details, Number(args['profile-seconds'] ?? 20), Number(args['profile-offered'] ?? 20_000), scenario);
     } else {
+      // The machine is shared: the load average beside each part says how much of it the run had.
+      const load: Record<string, number[]> = { start: loadavg() };
+      details.loadAverage = load;
+      // Pressure stall information: how much of each part other processes kept us waiting for a CPU or the disk.
+      const stalls: Record<string, { cpu: number; io: number }> = {};
+      details.stalls = stalls;
+      let mark = pressure();
+      const part = (name: string) => {
+        const now = pressure();
+        stalls[name] = stallShares(mark, now);
+        load[`after ${name}`] = loadavg();
+        mark = now;
+      };
       if (only.has('store')) await runStore({ root, sizes, rows, details });
+      part('store');
       if (only.has('securechat')) await runOurs({ root, repo, sizes, rows, details });
+      part('securechat');
       if (only.has('peer') && !args['skip-peer']) {
         const missing = inspircdMissing();
         if (missing) {
@@ -85,6 +100,7 @@ async function main(): Promise<number> {
           await runPeer({ root, sizes, rows, details });
         }
       }
+      part('peer');
     }
   } catch (error) {
     failure = error;
@@ -94,7 +110,13 @@ async function main(): Promise<number> {
   }
 
   const table = formatTable(rows, PEER);
-  process.stdout.write(`\nsecurechat benchmark, ${sizes.mode} run, ${started.toISOString()} (${elapsed()} min:s)\n\n${table}\n\n`);
+  const load = details.loadAverage as Record<string, number[]> | undefined;
+  const stalls = details.stalls as Record<string, { cpu: number; io: number }> | undefined;
+  const pct = (share: number) => (Number.isNaN(share) ? '?' : `${Math.round(100 * share)} %`);
+  const loadText =
+    (load ? `; 1-minute load average ${Object.values(load).map((l) => l[0]!.toFixed(1)).join(' → ')} on ${machine.cpus} cores` : '') +
+    (stalls ? `; waiting for a CPU / for I/O: ${Object.entries(stalls).map(([name, s]) => `${name} ${pct(s.cpu)} / ${pct(s.io)}`).join(', ')}` : '');
+  process.stdout.write(`\nsecurechat benchmark, ${sizes.mode} run, ${started.toISOString()} (${elapsed()} min:s${loadText})\n\n${table}\n\n`);
   const resultsDir = join(repo, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}${args.quick ? '-quick' : ''}${args.profile ? '-profile' : ''}.json`);
