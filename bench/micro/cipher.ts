@@ -1,4 +1,4 @@
-// Micro-benchmark behind a recommendation in bench/README.md: the cost of
+// Micro-benchmark behind "What limits the figures" in bench/README.md: the cost of
 // encrypting one small transport message with the project's Noise
 // CipherState (src/net/noise) against the least node:crypto can do for the
 // same ChaCha20-Poly1305 encryption (one createCipheriv, update, final,
