@@ -13,7 +13,14 @@ export function definitions(s: Sizes): Record<string, Definition> {
     'store.open': { section: 'store', metric: `start-up: store open, ${s.storeMessages.toLocaleString('en-US')} messages`, unit: 'ms' },
     'store.server.start': { section: 'store', metric: `start-up: server process start to listening, ${s.storeMessages.toLocaleString('en-US')} messages`, unit: 'ms' },
     'store.page.p99': { section: 'store', metric: `history page of 50 from the store, p99, ${s.storeMessages.toLocaleString('en-US')} messages`, unit: 'ms' },
-    'conn.held': { section: 'connections', metric: `authenticated connections held (${s.users} users × ${perUser})`, unit: '', target: { kind: 'min', value: 10_000, text: '≥ 10,000' }, higherIsBetter: true },
+    // The quick run holds fewer by design: the target applies to the full sizes only.
+    'conn.held': {
+      section: 'connections',
+      metric: `authenticated connections held (${s.users} users × ${perUser})`,
+      unit: '',
+      ...(s.connections >= 10_000 ? { target: { kind: 'min' as const, value: 10_000, text: '≥ 10,000' } } : {}),
+      higherIsBetter: true,
+    },
     'conn.first.seconds': { section: 'connections', metric: `time to bring ${s.users} users online`, unit: 's' },
     'conn.rss.1k': { section: 'connections', metric: `server RSS at ${s.users} clients`, unit: 'MiB' },
     'conn.rss.peak': { section: 'connections', metric: `server RSS at ${s.connections} clients`, unit: 'MiB' },
