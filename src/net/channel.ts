@@ -1,7 +1,11 @@
 // An encrypted, message-oriented channel over a TCP socket:
-// Noise_NX handshake (client = initiator), then one Noise transport message
-// per frame. Application messages larger than one Noise message are carried
-// in several: each plaintext starts with one byte, MORE or FINAL.
+// Noise_NX handshake (client = initiator), then Noise transport messages.
+// Each plaintext starts with one byte saying what it holds:
+//   FINAL  the (last part of an) application message
+//   MORE   part of an application message, more follows
+//   BATCH  several whole application messages, each led by a 2-byte
+//          big-endian length: what one turn of the event loop queued for
+//          this peer, sealed with one AEAD call (docs/decisions.md).
 
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -12,19 +16,15 @@ import { type CipherState, HandshakeState, type KeyPair } from './noise/index.ts
 
 const FINAL = 0;
 const MORE = 1;
-const MAX_CHUNK_DATA = MAX_NOISE_MESSAGE - NOISE_TAG_BYTES - 1;
+const BATCH = 2;
+const MAX_PLAINTEXT = MAX_NOISE_MESSAGE - NOISE_TAG_BYTES;
+const MAX_CHUNK_DATA = MAX_PLAINTEXT - 1;
+const BATCH_LENGTH_BYTES = 2;
+/** A message longer than this cannot share a Noise message: it goes alone, in fragments. */
+const MAX_BATCHED_MESSAGE = MAX_PLAINTEXT - 1 - BATCH_LENGTH_BYTES;
 const EMPTY = new Uint8Array(0);
 const HANDSHAKE_MAX_FRAME = 1024;
 const PROLOGUE = new TextEncoder().encode(NOISE_PROLOGUE);
-
-/** An application message as Noise plaintexts (fragment flag included), made once and encrypted per recipient. */
-export class Outbound {
-  readonly plaintexts: readonly Uint8Array[];
-
-  constructor(message: Uint8Array) {
-    this.plaintexts = fragment(message);
-  }
-}
 
 /** Splits a message into plaintexts of one Noise message each, each led by its MORE/FINAL byte. */
 function fragment(message: Uint8Array): Uint8Array[] {
@@ -41,6 +41,57 @@ function fragment(message: Uint8Array): Uint8Array[] {
   return plaintexts;
 }
 
+/** One plaintext holding `messages` (their lengths framed in `plaintextBytes`, flag included). */
+function packBatch(messages: readonly Uint8Array[], plaintextBytes: number): Uint8Array {
+  if (messages.length === 1) return fragment(messages[0]!)[0]!;
+  const plaintext = Buffer.allocUnsafe(plaintextBytes);
+  plaintext[0] = BATCH;
+  let offset = 1;
+  for (const message of messages) {
+    plaintext.writeUInt16BE(message.length, offset);
+    plaintext.set(message, offset + BATCH_LENGTH_BYTES);
+    offset += BATCH_LENGTH_BYTES + message.length;
+  }
+  return plaintext;
+}
+
+/** The messages of a BATCH plaintext; throws when its lengths do not add up. */
+function unpackBatch(plaintext: Buffer, maxMessageBytes: number): Buffer[] {
+  const messages: Buffer[] = [];
+  let offset = 1;
+  while (offset < plaintext.length) {
+    if (offset + BATCH_LENGTH_BYTES > plaintext.length) {
+      throw new ChannelError('decrypt_failed', 'batch ends inside a length');
+    }
+    const length = plaintext.readUInt16BE(offset);
+    offset += BATCH_LENGTH_BYTES;
+    if (offset + length > plaintext.length) {
+      throw new ChannelError('decrypt_failed', 'batch entry runs past the end');
+    }
+    if (length > maxMessageBytes) throw new ChannelError('message_too_large', `message exceeds ${maxMessageBytes} bytes`);
+    messages.push(plaintext.subarray(offset, offset + length));
+    offset += length;
+  }
+  if (messages.length === 0) throw new ChannelError('decrypt_failed', 'empty batch');
+  return messages;
+}
+
+/**
+ * Channels with messages queued in this turn of the event loop. One
+ * setImmediate seals them all once the turn's I/O callbacks are done, so a
+ * busy server sends a recipient the lines of one group commit (or the
+ * presence of fifty sign-ins) as one transport message and one write.
+ */
+const channelsToFlush = new Set<SecureChannel>();
+let flushScheduled = false;
+
+function flushQueuedChannels(): void {
+  flushScheduled = false;
+  const channels = [...channelsToFlush];
+  channelsToFlush.clear();
+  for (const channel of channels) channel.flush();
+}
+
 export interface ChannelEvents {
   message: [plaintext: Buffer];
   /** The channel is unusable; emitted once, before the socket is ended. */
@@ -53,13 +104,9 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
   private leftover: Buffer[];
   private fragmentBytes = 0;
   private failed = false;
-  /** The socket is corked until the end of this turn of the event loop (see send). */
-  private corked = false;
-  private readonly uncork = (): void => {
-    if (!this.corked) return;
-    this.corked = false;
-    this.socket.uncork();
-  };
+  /** Whole application messages waiting for the end of this turn (see send). */
+  private queued: Uint8Array[] = [];
+  private queuedBytes = 0;
 
   constructor(
     readonly socket: Socket,
@@ -88,46 +135,84 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
   }
 
   /**
-   * Encrypts and writes one application message (raw bytes, or an Outbound
-   * prepared once for many recipients). Writes made in one turn of the event
-   * loop leave in one write system call: the socket is corked at the first
-   * and uncorked when the turn's I/O callbacks are done (setImmediate), so a
-   * busy server coalesces, say, the presence lines of fifty sign-ins read in
-   * one turn into one write per recipient. Returns false when the socket's
-   * buffer is above its mark.
+   * Queues one application message. What is queued in one turn of the event
+   * loop is sealed at its end: packed into as few Noise messages as fit
+   * (BATCH), encrypted once each and written in one call, so the cost of an
+   * AEAD call and a system call is shared by every message of the turn. The
+   * bytes must not change afterwards (one encoded room line is queued for
+   * many recipients). Returns false when the queue is above the socket's mark.
    */
-  send(message: Uint8Array | Outbound): boolean {
+  send(message: Uint8Array): boolean {
     // Not writable: the peer hung up (or end() was called); nothing sent now could reach it.
     if (this.socket.destroyed || !this.socket.writable) return false;
-    const plaintexts = message instanceof Outbound ? message.plaintexts : fragment(message);
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(this.uncork);
+    this.queued.push(message);
+    this.queuedBytes += message.length;
+    channelsToFlush.add(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushQueuedChannels);
     }
-    let flushed = true;
-    for (const plaintext of plaintexts) flushed = this.socket.write(encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext)));
-    return flushed;
+    return this.outboundBytes < this.socket.writableHighWaterMark;
   }
 
-  /** Encrypts without writing (the caller batches writes). */
+  /** Seals and writes what is queued now, rather than at the end of the turn. */
+  flush(): void {
+    const messages = this.queued;
+    if (messages.length === 0) return;
+    this.queued = [];
+    this.queuedBytes = 0;
+    channelsToFlush.delete(this);
+    if (this.socket.destroyed || !this.socket.writable) return;
+    const frames: Buffer[] = [];
+    let batch: Uint8Array[] = [];
+    let batchBytes = 1;
+    const seal = (plaintext: Uint8Array) => frames.push(encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext)));
+    const sealBatch = () => {
+      if (batch.length === 0) return;
+      seal(packBatch(batch, batchBytes));
+      batch = [];
+      batchBytes = 1;
+    };
+    for (const message of messages) {
+      if (message.length > MAX_BATCHED_MESSAGE) {
+        sealBatch();
+        for (const plaintext of fragment(message)) seal(plaintext);
+        continue;
+      }
+      if (batchBytes + BATCH_LENGTH_BYTES + message.length > MAX_PLAINTEXT) sealBatch();
+      batch.push(message);
+      batchBytes += BATCH_LENGTH_BYTES + message.length;
+    }
+    sealBatch();
+    if (frames.length === 1) {
+      this.socket.write(frames[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const frame of frames) this.socket.write(frame);
+    this.socket.uncork();
+  }
+
+  /** Encrypts without writing, after writing what is queued (tests craft frames with it). */
   encrypt(message: Uint8Array): Buffer[] {
+    this.flush();
     return fragment(message).map((plaintext) => encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext)));
   }
 
-  /** Bytes queued in the socket but not yet sent to the peer. */
+  /** Bytes queued (in this channel or the socket) but not yet sent to the peer. */
   get outboundBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.queuedBytes;
   }
 
   /** Ends the connection after what is queued has been written. */
   end(): void {
+    this.flush();
     this.socket.end();
   }
 
-  /** Hangs up at once; what this turn already wrote is handed to the socket first. */
+  /** Hangs up at once; what this turn queued is handed to the socket first. */
   destroy(): void {
-    if (this.corked) this.uncork();
+    this.flush();
     this.socket.destroy();
   }
 
@@ -144,16 +229,26 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
   private onFrame(frame: Buffer): void {
     if (this.failed) return;
     try {
-      const plaintext = this.receiver.decryptWithAd(EMPTY, frame);
-      if (plaintext.length === 0 || plaintext[0]! > MORE) {
-        throw new ChannelError('decrypt_failed', 'transport message without a valid fragment flag');
+      const decrypted = this.receiver.decryptWithAd(EMPTY, frame);
+      const plaintext = Buffer.from(decrypted.buffer, decrypted.byteOffset, decrypted.length);
+      const flag = plaintext[0];
+      if (flag === BATCH && this.fragments.length === 0) {
+        // Checked whole before any of it is delivered: a bad batch delivers nothing.
+        for (const message of unpackBatch(plaintext, this.maxMessageBytes)) {
+          if (this.failed) return;
+          this.emit('message', message);
+        }
+        return;
+      }
+      if (flag !== FINAL && flag !== MORE) {
+        throw new ChannelError('decrypt_failed', 'transport message without a valid flag');
       }
       this.fragmentBytes += plaintext.length - 1;
       if (this.fragmentBytes > this.maxMessageBytes) {
         throw new ChannelError('message_too_large', `message exceeds ${this.maxMessageBytes} bytes`);
       }
-      this.fragments.push(Buffer.from(plaintext.buffer, plaintext.byteOffset + 1, plaintext.length - 1));
-      if (plaintext[0] === FINAL) {
+      this.fragments.push(plaintext.subarray(1));
+      if (flag === FINAL) {
         const message = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
         this.fragments = [];
         this.fragmentBytes = 0;
@@ -172,7 +267,7 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
     const channelError =
       error instanceof ChannelError ? error : new ChannelError('decrypt_failed', (error as Error).message);
     this.emit('failure', channelError);
-    this.socket.end();
+    this.end();
     // A peer that never reads must not hold the socket open forever; one that
     // hangs up first must not leave the timer (and this channel) behind.
     const cutOff = setTimeout(() => this.socket.destroy(), 1000).unref();

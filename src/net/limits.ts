@@ -23,5 +23,5 @@ export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 export const MAX_SERVER_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /** Prologue bound into the handshake hash: both sides must agree on protocol and version. */
-export const NOISE_PROLOGUE = 'securechat/1 Noise_NX_25519_ChaChaPoly_SHA256';
+export const NOISE_PROLOGUE = 'securechat/2 Noise_NX_25519_ChaChaPoly_SHA256';
 export const NOISE_PROTOCOL_NAME = 'Noise_NX_25519_ChaChaPoly_SHA256';

@@ -2,7 +2,7 @@
 // its outbound queue (capped: a client that stops reading is dropped rather
 // than allowed to grow the server's memory), and its way out.
 
-import { Outbound, type SecureChannel } from '../net/channel.ts';
+import type { SecureChannel } from '../net/channel.ts';
 import type { ServerMessage } from '../net/schema.ts';
 import type { ServerContext } from './context.ts';
 import type { Recipient } from './hub.ts';
@@ -44,7 +44,7 @@ export class Connection implements Recipient {
     return this.closing;
   }
 
-  deliver(payload: Outbound): void {
+  deliver(payload: Uint8Array): void {
     if (this.closing) return;
     this.channel.send(payload);
     if (this.channel.outboundBytes > MAX_OUTBOUND_BYTES) {
@@ -55,7 +55,7 @@ export class Connection implements Recipient {
   }
 
   send(message: ServerMessage): void {
-    this.deliver(new Outbound(Buffer.from(JSON.stringify(message))));
+    this.deliver(Buffer.from(JSON.stringify(message)));
   }
 
   /** Returns false when the connection closed while the login was being checked: nothing is signed in then. */

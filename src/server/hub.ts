@@ -1,16 +1,15 @@
 // Who is online and who is in which room, in memory, for fan-out. The store
 // holds membership durably; this keeps the working set of online users per
-// room so that a room's message is encoded once and then only encrypted per
-// recipient connection.
+// room so that a room's message is encoded once and then only queued per
+// recipient connection (each connection seals its turn's queue at once).
 
-import { Outbound } from '../net/channel.ts';
 import type { ChatStore } from './store/chat-store.ts';
 
 /** What the hub needs of a connection. */
 export interface Recipient {
   readonly userId: number | undefined;
-  /** Queues one encoded application message for this connection (it only encrypts it). */
-  deliver(payload: Outbound): void;
+  /** Queues one encoded application message for this connection; the bytes are shared, never changed. */
+  deliver(payload: Uint8Array): void;
 }
 
 export class Hub {
@@ -84,29 +83,22 @@ export class Hub {
     return this.connectionsByUser.size;
   }
 
-  /**
-   * Sends one already-encoded message to every online member's connections,
-   * except `skip`. The message is fragmented (Outbound) once here; each
-   * recipient connection only encrypts it.
-   */
-  toRoom(roomId: number, payload: Uint8Array | Outbound, skip?: Recipient): void {
+  /** Sends one already-encoded message to every online member's connections, except `skip`. */
+  toRoom(roomId: number, payload: Uint8Array, skip?: Recipient): void {
     const members = this.onlineMembers.get(roomId);
     if (!members) return;
-    const prepared = payload instanceof Outbound ? payload : new Outbound(payload);
-    for (const userId of members) this.toUser(userId, prepared, skip);
+    for (const userId of members) this.toUser(userId, payload, skip);
   }
 
-  toUser(userId: number, payload: Uint8Array | Outbound, skip?: Recipient): void {
+  toUser(userId: number, payload: Uint8Array, skip?: Recipient): void {
     const connections = this.connectionsByUser.get(userId);
     if (!connections) return;
-    const prepared = payload instanceof Outbound ? payload : new Outbound(payload);
-    for (const connection of connections) if (connection !== skip) connection.deliver(prepared);
+    for (const connection of connections) if (connection !== skip) connection.deliver(payload);
   }
 
-  toEveryone(payload: Uint8Array | Outbound, skip?: Recipient): void {
-    const prepared = payload instanceof Outbound ? payload : new Outbound(payload);
+  toEveryone(payload: Uint8Array, skip?: Recipient): void {
     for (const connections of this.connectionsByUser.values()) {
-      for (const connection of connections) if (connection !== skip) connection.deliver(prepared);
+      for (const connection of connections) if (connection !== skip) connection.deliver(payload);
     }
   }
 

@@ -5,14 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Outbound } from '../../src/net/channel.ts';
 import { Hub, type Recipient } from '../../src/server/hub.ts';
 import type { ChatStore } from '../../src/server/store/chat-store.ts';
 
 const store = { roomsOfUser: () => [] } as unknown as ChatStore;
 
-function recipient(userId: number): Recipient & { received: Outbound[] } {
-  const received: Outbound[] = [];
+function recipient(userId: number): Recipient & { received: Uint8Array[] } {
+  const received: Uint8Array[] = [];
   return { userId, received, deliver: (payload) => received.push(payload) };
 }
 
@@ -50,7 +49,7 @@ test('onlineNames is the localeCompare order of who is online, through any joins
   );
 });
 
-test('a room message is prepared once and delivered to every other connection', () => {
+test('a room message is encoded once and delivered to every other connection', () => {
   const hub = new Hub(store);
   const [a, b1, b2] = [recipient(1), recipient(2), recipient(2)];
   hub.addConnection(a, 1, 'a');
@@ -59,5 +58,5 @@ test('a room message is prepared once and delivered to every other connection', 
   hub.toEveryone(Buffer.from('{"type":"presence"}'), a);
   assert.equal(a.received.length, 0);
   assert.equal(b1.received.length, 1);
-  assert.equal(b1.received[0], b2.received[0], 'the same Outbound object, not a copy per recipient');
+  assert.equal(b1.received[0], b2.received[0], 'the same bytes, not a copy per recipient');
 });

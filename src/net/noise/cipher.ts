@@ -57,7 +57,7 @@ function aead(
       cipher.setAAD(ad, { plaintextLength: plaintext.length });
       const head = cipher.update(plaintext);
       const tail = cipher.final();
-      return new Uint8Array(Buffer.concat([head, tail, cipher.getAuthTag()]));
+      return view(Buffer.concat([head, tail, cipher.getAuthTag()]));
     },
     decrypt(k, n, ad, ciphertext) {
       if (ciphertext.length < TAGLEN) throw new AuthenticationError();
@@ -67,12 +67,17 @@ function aead(
       decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAGLEN));
       const head = decipher.update(body);
       try {
-        return new Uint8Array(Buffer.concat([head, decipher.final()]));
+        return view(Buffer.concat([head, decipher.final()]));
       } catch {
         throw new AuthenticationError();
       }
     },
   };
+}
+
+/** A plain Uint8Array over the Buffer's bytes: no copy (new Uint8Array(buffer) would copy). */
+function view(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 }
 
 function counterNonce(n: bigint, littleEndian: boolean): Uint8Array {
