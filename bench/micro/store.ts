@@ -1,10 +1,12 @@
 // Micro-benchmark behind "What limits the figures" in bench/README.md, item 3:
 // the store's CPU per chat line.
 //
-//  1. sql.js alone: one autocommit INSERT into the messages table under each
-//     SQLite journal_mode (DELETE is SQLite's default; it keeps the rollback
-//     journal in Emscripten's in-memory file system), and the mode the store's
-//     databases actually get (newDatabase in src/server/store/sqljs.ts).
+//  1. sql.js alone: one autocommit INSERT into the messages table, and one
+//     SELECT of a row by id, under each SQLite journal_mode (DELETE is
+//     SQLite's default; it keeps the rollback journal in Emscripten's
+//     in-memory file system) and with locking_mode=EXCLUSIVE; and the modes
+//     the store's databases actually get (newDatabase in
+//     src/server/store/sqljs.ts).
 //  2. SqlJsStore, per line: the store calls the send handler makes (roomByKey,
 //     roomsOfUser) and the synchronous part of appendMessage (checks, INSERT,
 //     journal record); its durable half is part 3.
@@ -56,29 +58,44 @@ function perCall(count: number, body: (i: number) => void): number {
   return median(rounds);
 }
 
-function journalMode(db: Database): string {
-  return String(db.exec('PRAGMA journal_mode')[0]?.values[0]?.[0]);
+function pragma(db: Database, name: string): string {
+  return String(db.exec(`PRAGMA ${name}`)[0]?.values[0]?.[0]);
 }
 
 // 1. sql.js alone.
-async function rawInserts(): Promise<void> {
+async function rawStatements(): Promise<void> {
   const SQL = await loadSqlJs();
-  for (const mode of ['DELETE', 'MEMORY', 'OFF']) {
+  const configs: [string, string][] = [
+    ['journal_mode=DELETE (SQLite default)', 'PRAGMA journal_mode=DELETE'],
+    ['journal_mode=MEMORY', 'PRAGMA journal_mode=MEMORY'],
+    ['journal_mode=OFF', 'PRAGMA journal_mode=OFF'],
+    ['journal_mode=MEMORY, locking_mode=EXCLUSIVE', 'PRAGMA journal_mode=MEMORY; PRAGMA locking_mode=EXCLUSIVE'],
+  ];
+  for (const [label, pragmas] of configs) {
     const db = new SQL.Database();
-    db.exec(`PRAGMA journal_mode=${mode}`);
+    db.exec(pragmas);
     migrate(db);
     const insert = db.prepare('INSERT INTO messages (id, room_id, user_id, body, sent_at) VALUES (?, ?, ?, ?, ?)');
     let id = 0;
-    const us = perCall(n, () => {
+    const insertUs = perCall(n, () => {
       id++;
       insert.run([id, id % 10, 1, BODY, id]);
     });
     insert.free();
+    const select = db.prepare('SELECT id, room_id, user_id, body, sent_at FROM messages WHERE id = ?');
+    const selectUs = perCall(n, (i) => {
+      select.bind([1 + i]);
+      select.step();
+      select.get();
+      select.reset();
+    });
+    select.free();
     db.close();
-    row(`sql.js INSERT, journal_mode=${mode}`, us, 'µs/insert');
+    row(`sql.js INSERT, ${label}`, insertUs, 'µs/insert');
+    row(`sql.js SELECT by id, ${label}`, selectUs, 'µs/select');
   }
   const db = await newDatabase();
-  rows.push(["newDatabase()'s journal_mode (the store's)", journalMode(db), '']);
+  rows.push(["the store's databases (newDatabase)", '', `journal_mode=${pragma(db, 'journal_mode')}, locking_mode=${pragma(db, 'locking_mode')}`]);
   db.close();
 }
 
@@ -173,7 +190,7 @@ async function durable(): Promise<void> {
 
 process.stdout.write(`SqlJsStore micro-benchmark: N=${n.toLocaleString('en-US')}, median of ${ROUNDS} in CPU time, Node ${process.version}\n`);
 try {
-  await rawInserts();
+  await rawStatements();
   await storePerLine();
   await durable();
 } finally {

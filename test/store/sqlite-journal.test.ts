@@ -1,9 +1,10 @@
 // The store's databases keep SQLite's rollback journal in memory
-// (journal_mode=MEMORY, src/server/store/sqljs.ts). What that must not
-// break: ROLLBACK (page contents restored, not only new rows dropped), a
-// failing statement undoing itself, a transaction that fails inside the
-// store, and snapshots (db.export() keeps the mode and writes an ordinary
-// rollback-journal image).
+// (journal_mode=MEMORY) and hold their lock (locking_mode=EXCLUSIVE); see
+// src/server/store/sqljs.ts. What that must not break: ROLLBACK (page
+// contents restored, not only new rows dropped), a failing statement undoing
+// itself, a transaction that fails inside the store, and snapshots
+// (db.export() keeps the settings, sees every committed write, and writes an
+// ordinary rollback-journal image).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,8 @@ import { Queries } from '../../src/server/store/queries.ts';
 import { loadSqlJs, newDatabase } from '../../src/server/store/sqljs.ts';
 import { openStore, withTempDir } from './helpers.ts';
 
-const journalMode = (db: Database) => String(db.exec('PRAGMA journal_mode')[0]?.values[0]?.[0]);
+const pragma = (db: Database, name: string) => String(db.exec(`PRAGMA ${name}`)[0]?.values[0]?.[0]);
+const modes = (db: Database) => [pragma(db, 'journal_mode'), pragma(db, 'locking_mode')];
 const integrity = (db: Database) => db.exec('PRAGMA integrity_check')[0]?.values.map((r) => String(r[0]));
 const everything = (db: Database) => JSON.stringify(db.exec('SELECT * FROM messages ORDER BY id'));
 
@@ -29,15 +31,15 @@ async function filled(): Promise<Database> {
   return db;
 }
 
-test('the store opens its databases with the rollback journal in memory', async () => {
+test('the store opens its databases with the rollback journal in memory and the lock held', async () => {
   const empty = await newDatabase();
-  assert.equal(journalMode(empty), 'memory');
+  assert.deepEqual(modes(empty), ['memory', 'exclusive']);
   migrate(empty);
   const image = empty.export();
-  assert.equal(journalMode(empty), 'memory', 'export() keeps the mode');
+  assert.deepEqual(modes(empty), ['memory', 'exclusive'], 'export() keeps the settings');
   empty.close();
   const loaded = await newDatabase(image);
-  assert.equal(journalMode(loaded), 'memory', 'a database from an image gets it too');
+  assert.deepEqual(modes(loaded), ['memory', 'exclusive'], 'a database from an image gets them too');
   loaded.close();
 });
 
@@ -92,17 +94,28 @@ test('a statement that fails undoes itself; Queries.transaction rolls back on a 
   db.close();
 });
 
-test('the exported image is an ordinary rollback-journal SQLite file that a default connection reads', async () => {
+test('each export holds every write committed before it; the image is an ordinary file a default connection reads', async () => {
   const db = await filled();
+  const first = db.export();
+  db.run("UPDATE messages SET body = 'edited' WHERE id = 1");
+  db.run('DELETE FROM messages WHERE id = 2');
+  db.run("INSERT INTO messages VALUES (2001, 1, 1, 'after the first export', 1)");
   const image = db.export();
+  const expected = everything(db);
   db.close();
+  const again = await newDatabase(image);
+  assert.equal(everything(again), expected, 'the second export has the writes made after the first');
+  again.close();
+  const older = await newDatabase(first);
+  assert.equal(older.exec('SELECT body FROM messages WHERE id = 1')[0]?.values[0]?.[0], 'line 1 '.repeat(8));
+  older.close();
   // File format write/read versions (header bytes 18, 19): 1 = rollback journal, 2 = WAL.
   assert.deepEqual([image[18], image[19]], [1, 1]);
   const SQL = await loadSqlJs();
   const plain = new SQL.Database(image);
-  assert.equal(journalMode(plain), 'delete');
+  assert.deepEqual(modes(plain), ['delete', 'normal']);
   assert.deepEqual(integrity(plain), ['ok']);
-  assert.equal(plain.exec('SELECT COUNT(*) FROM messages')[0]?.values[0]?.[0], 2000);
+  assert.equal(plain.exec('SELECT COUNT(*) FROM messages')[0]?.values[0]?.[0], 2000, '1,999 of the filled rows and one new');
   plain.close();
 });
 
