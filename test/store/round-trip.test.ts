@@ -112,6 +112,10 @@ test('duplicates and missing references are refused with codes, and change nothi
     );
     assert.equal(store.userByKey('zed'), undefined, 'importUsers is all or nothing');
     await assert.rejects(store.appendMessage({ roomId: 42, userId: ann.id, body: 'x', sentAt: 1 }), (e) => code(e) === 'not_found');
+    const general = await store.ensureRoom('general', 'general', 1);
+    await assert.rejects(store.appendMessage({ roomId: general.id, userId: 99, body: 'x', sentAt: 1 }), /no user 99/);
+    await assert.rejects(store.appendMessage({ roomId: 42, userId: 99, body: 'x', sentAt: 1 }), /no room 42/);
+    assert.equal(store.messageCount(), 0);
     await assert.rejects(store.addMember(42, ann.id), (e) => code(e) === 'not_found');
     await assert.rejects(store.createSession({ tokenHash: 't', userId: 99, createdAt: 1, expiresAt: 2 }), (e) => code(e) === 'not_found');
     assert.equal(store.userCount(), 1);

@@ -16,12 +16,14 @@ const SQL = {
   deleteExpired: 'DELETE FROM sessions WHERE expires_at < ?',
   roomByKey: 'SELECT id, name, name_key, created_at FROM rooms WHERE name_key = ?',
   roomById: 'SELECT id, name, name_key, created_at FROM rooms WHERE id = ?',
+  roomAndUserExist: 'SELECT EXISTS (SELECT 1 FROM rooms WHERE id = ?), EXISTS (SELECT 1 FROM users WHERE id = ?)',
   listRooms: 'SELECT id, name, name_key, created_at FROM rooms ORDER BY id',
   insertRoom: 'INSERT INTO rooms (id, name, name_key, created_at) VALUES (?, ?, ?, ?)',
   addMember: 'INSERT OR IGNORE INTO members (room_id, user_id) VALUES (?, ?)',
   removeMember: 'DELETE FROM members WHERE room_id = ? AND user_id = ?',
+  // Ordered by m.room_id (= r.id): the members_user_id index yields that order, so no sort.
   roomsOfUser:
-    'SELECT r.id, r.name, r.name_key, r.created_at FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ? ORDER BY r.id',
+    'SELECT r.id, r.name, r.name_key, r.created_at FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ? ORDER BY m.room_id',
   memberIds: 'SELECT user_id FROM members WHERE room_id = ? ORDER BY user_id',
   memberCount: 'SELECT COUNT(*) FROM members WHERE room_id = ?',
   insertMessage: 'INSERT INTO messages (id, room_id, user_id, body, sent_at) VALUES (?, ?, ?, ?, ?)',
@@ -118,6 +120,9 @@ export class Queries {
   deleteExpired = (now: number) => this.change('deleteExpired', [now]);
   roomByKey = (key: string) => this.first('roomByKey', [key], toRoom);
   roomById = (id: number) => this.first('roomById', [id], toRoom);
+  /** Whether room `roomId` and user `userId` exist, in one statement and without reading their rows. */
+  roomAndUserExist = (roomId: number, userId: number) =>
+    this.first('roomAndUserExist', [roomId, userId], (r) => ({ room: r[0] === 1, user: r[1] === 1 }))!;
   listRooms = () => this.rows('listRooms', [], toRoom);
   insertRoom = (r: RoomRecord) => this.change('insertRoom', [r.id, r.name, r.nameKey, r.createdAt]);
   addMember = (roomId: number, userId: number) => this.change('addMember', [roomId, userId]);

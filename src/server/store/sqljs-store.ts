@@ -293,8 +293,10 @@ export class SqlJsStore implements ChatStore {
     const record: MessageRecord = { id: this.nextMessageId, roomId, userId, body, sentAt };
     return this.write(
       () => {
-        if (!this.q.roomById(message.roomId)) throw new StoreError('not_found', `no room ${message.roomId}`);
-        if (!this.q.userById(message.userId)) throw new StoreError('not_found', `no user ${message.userId}`);
+        // Per line: one existence check for both, rather than reading the room's and the user's rows.
+        const exists = this.q.roomAndUserExist(roomId, userId);
+        if (!exists.room) throw new StoreError('not_found', `no room ${roomId}`);
+        if (!exists.user) throw new StoreError('not_found', `no user ${userId}`);
         return { kind: 'appendMessage', message: record };
       },
       () => {
