@@ -150,7 +150,12 @@ async function run(options: ServerOptions, log: Logger, lock: DataLock): Promise
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port, options.host, () => {
+      // A deep accept queue: with Node's default backlog (511) a reconnect storm
+      // (thousands of clients at once while the event loop is busy) fills it and
+      // the kernel drops SYNs, which clients resend only after 1 s, 2 s, 4 s, ...
+      // Linux silently caps the backlog at net.core.somaxconn (4096 by default
+      // since 5.4).
+      server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
         server.off('error', reject);
         resolve();
       });
