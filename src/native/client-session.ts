@@ -2,10 +2,14 @@
 // client calls and client events into HostEvents. It runs in the desktop
 // host's worker thread, and in the headless-browser tests directly in the
 // test process (behind playwright's exposeFunction), so both exercise the
-// same code.
+// same code. Lines to send go through the outbox shared with the terminal
+// client (src/net/outbox.ts): while the connection is down they wait here,
+// and go out once, in order, after the session has resumed.
 
 import { ChatClient } from '../net/client.ts';
 import { ChannelError, RequestError, ServerKeyMismatchError } from '../net/errors.ts';
+import { LiveSession, Outbox, SessionGone } from '../net/outbox.ts';
+import type { ChatMessage } from '../net/schema.ts';
 import { knownServersFile } from '../config/paths.ts';
 import type { HostEvent, LoginField, UiAction } from './bridge-protocol.ts';
 
@@ -23,7 +27,25 @@ export interface SessionOptions {
 }
 
 const LOGOUT_ON_EXIT_TIMEOUT_MS = 3000;
+/** How long File → Exit waits for lines still being sent (the host terminates the worker after 6 s). */
+const SEND_ON_EXIT_GRACE_MS = 2000;
+/** How long Logout waits for lines still being sent, as the terminal client's /logout does. */
+const SEND_ON_LOGOUT_GRACE_MS = 5000;
 const HISTORY_PAGE = 20;
+/** Lines that may wait for the connection; one more is refused at once (shown as not sent). */
+export const MAX_QUEUED_LINES = 100;
+
+/** A line in the outbox: the page's reference, and who waits for its outcome. */
+interface QueuedLine {
+  ref: number;
+  settle: () => void;
+}
+
+/** The lines of one logged-in session, sent in order and kept across reconnects (src/net/outbox.ts). */
+interface SessionOutbox {
+  live: LiveSession;
+  outbox: Outbox<QueuedLine>;
+}
 
 /** Which login field a server error code belongs to. */
 const LOGIN_FIELD: Partial<Record<string, LoginField>> = {
@@ -39,6 +61,8 @@ export class ClientSession {
   private exiting = false;
   /** Settles the open "trust this new key?" question, when there is one. */
   private answerTrust: ((trust: boolean) => void) | undefined;
+  /** The logged-in session's outbox; undefined when logged out. */
+  private sending: SessionOutbox | undefined;
 
   constructor(
     private readonly options: SessionOptions,
@@ -63,6 +87,8 @@ export class ClientSession {
     this.settleTrust(false);
     const client = this.client;
     if (!client) return;
+    await this.finishSending(SEND_ON_EXIT_GRACE_MS);
+    this.endSending('the window was closed');
     if (client.user !== undefined && client.state === 'connected') {
       await Promise.race([client.logout().catch(() => undefined), delay(LOGOUT_ON_EXIT_TIMEOUT_MS)]);
     }
@@ -73,18 +99,11 @@ export class ClientSession {
     switch (action.type) {
       case 'login':
         return this.login(action);
-      case 'send': {
-        const client = this.connected();
-        try {
-          const message = await client.send(action.room, action.body);
-          this.emit({ type: 'sent', ref: action.ref, message });
-        } catch (error) {
-          this.emit({ type: 'sendFailed', ref: action.ref, ...describe(error) });
-        }
-        return;
-      }
+      case 'send':
+        return this.send(action);
       case 'join': {
         const result = await this.connected().join(action.room);
+        result.history.forEach((message) => this.sending?.outbox.saw(message));
         this.emit({ type: 'joined', room: result.room, history: result.history });
         return;
       }
@@ -101,6 +120,7 @@ export class ClientSession {
       case 'history': {
         const limit = action.limit ?? HISTORY_PAGE;
         const page = await this.connected().history(action.room, action.before === undefined ? { limit } : { before: action.before, limit });
+        page.messages.forEach((message) => this.sending?.outbox.saw(message));
         this.emit({ type: 'history', room: page.room, messages: page.messages, more: page.more });
         return;
       }
@@ -143,19 +163,90 @@ export class ClientSession {
     }
   }
 
+  /**
+   * Queues the line; resolves once it was sent ('sent') or refused
+   * ('sendFailed'). While the connection is down the line waits (the page
+   * shows it as pending) and goes out once the session has resumed.
+   */
+  private send(action: Extract<UiAction, { type: 'send' }>): Promise<void> {
+    const sending = this.sending;
+    if (!sending) {
+      this.emit({ type: 'sendFailed', ref: action.ref, code: 'closed', message: 'not logged in' });
+      return Promise.resolve();
+    }
+    return new Promise<void>((settle) => {
+      if (!sending.outbox.enqueue(action.room, action.body, { ref: action.ref, settle })) {
+        this.emit({
+          type: 'sendFailed',
+          ref: action.ref,
+          code: 'queue_full',
+          message: `${MAX_QUEUED_LINES} lines are already waiting to be sent; wait for the connection to come back`,
+        });
+        settle();
+      }
+    });
+  }
+
+  /** A fresh login: a new outbox, fed with everything seen from now on. */
+  private startSending(client: ChatClient, history: Record<string, ChatMessage[]>): void {
+    this.endSending('logged in again');
+    const live = new LiveSession(client);
+    const current: SessionOutbox = {
+      live,
+      outbox: new Outbox<QueuedLine>(
+        client,
+        live,
+        {
+          acknowledged: (message, line) => {
+            if (this.sending === current) this.emit({ type: 'sent', ref: line.tag.ref, message });
+            line.tag.settle();
+          },
+          refused: (line, error) => {
+            // After a logout or a new login the page has cleared the old session's lines.
+            if (this.sending === current) this.emit({ type: 'sendFailed', ref: line.tag.ref, ...describe(error) });
+            line.tag.settle();
+          },
+        },
+        { maxQueued: MAX_QUEUED_LINES },
+      ),
+    };
+    for (const messages of Object.values(history)) messages.forEach((message) => current.outbox.saw(message));
+    this.sending = current;
+  }
+
+  /** Gives lines still queued up to `graceMs` to go out, if the session is live. */
+  private async finishSending(graceMs: number): Promise<void> {
+    const sending = this.sending;
+    if (!sending || sending.outbox.size === 0 || !sending.live.isLive) return;
+    await Promise.race([sending.outbox.drain(), delay(graceMs)]);
+  }
+
+  /** Ends the session's outbox; returns how many lines were still waiting (now dropped). */
+  private endSending(reason: string): number {
+    const sending = this.sending;
+    if (!sending) return 0;
+    this.sending = undefined;
+    const unsent = sending.outbox.size;
+    sending.live.end(reason);
+    return unsent;
+  }
+
   private async logout(): Promise<void> {
     const client = this.client;
     if (!client || client.user === undefined) {
+      this.endSending('logged out');
       this.emit({ type: 'loggedOut' });
       return;
     }
+    await this.finishSending(SEND_ON_LOGOUT_GRACE_MS);
+    const unsent = unsentText(this.endSending('logged out'));
     try {
       await client.logout();
-      this.emit({ type: 'loggedOut' });
+      this.emit(unsent === '' ? { type: 'loggedOut' } : { type: 'loggedOut', reason: unsent.trim() });
     } catch (error) {
       // The token could not be revoked (connection gone): forget it locally anyway.
       this.drop();
-      this.emit({ type: 'loggedOut', reason: `logged out on this computer only: ${describe(error).message}` });
+      this.emit({ type: 'loggedOut', reason: `logged out on this computer only: ${describe(error).message}${unsent === '' ? '' : `.${unsent}`}` });
     }
   }
 
@@ -198,13 +289,18 @@ export class ClientSession {
     });
     client.on('session', (start, automatic) => {
       if (!live()) return;
+      if (!automatic || !this.sending) this.startSending(client, start.history);
       this.emit({ type: 'session', address, user: start.user, rooms: start.rooms, online: start.online, history: start.history, resumed: automatic });
     });
     client.on('sessionEnded', (reason) => {
-      if (live()) this.emit({ type: 'loggedOut', reason });
+      if (!live()) return;
+      const unsent = unsentText(this.endSending(reason));
+      this.emit({ type: 'loggedOut', reason: `${reason}${unsent}` });
     });
     client.on('message', (message, missed) => {
-      if (live()) this.emit({ type: 'message', message, missed });
+      if (!live()) return;
+      this.sending?.outbox.saw(message);
+      this.emit({ type: 'message', message, missed });
     });
     client.on('notice', (notice) => {
       if (live()) this.emit({ type: 'notice', ...notice });
@@ -227,6 +323,7 @@ export class ClientSession {
 
   private drop(): void {
     this.settleTrust(false);
+    this.endSending('disconnected');
     const client = this.client;
     this.client = undefined;
     this.target = undefined;
@@ -257,8 +354,13 @@ export class ClientSession {
   }
 }
 
+function unsentText(count: number): string {
+  return count === 0 ? '' : ` ${count} line${count === 1 ? ' was' : 's were'} not sent.`;
+}
+
 /** A stable code and a readable message for any error crossing into the UI. */
 function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof SessionGone) return { code: 'session_gone', message: error.message };
   if (error instanceof RequestError) {
     const wait = error.retryAfterMs !== undefined ? ` (try again in ${Math.ceil(error.retryAfterMs / 1000)} s)` : '';
     return { code: error.code, message: error.message + wait };

@@ -9,7 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { ChatClient } from '../../src/net/client.ts';
 import type { ChatMessage } from '../../src/net/schema.ts';
+import { startServer } from '../../src/server/server.ts';
 import { type TestServer, nextEvent, startTestServer, waitFor } from '../helpers/harness.ts';
+import { TEST_OUTPUT } from '../native/xvfb.ts';
 import { chromiumMissing, launchChromium, openUiWindow, type UiWindow } from './browser.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -331,6 +333,143 @@ describe('desktop UI across a server restart', () => {
       assert.equal(await page.textContent('.whoami'), `alice@127.0.0.1:${harness.server.port}`);
       assert.deepEqual(ui.problems, []);
     } finally {
+      await ui.close();
+    }
+  });
+});
+
+describe('desktop UI: lines typed while the server is down', () => {
+  let harness: TestServer;
+  let browser: Browser;
+  const FAST = { burst: 1000, perSecond: 1000 };
+
+  before(async () => {
+    if (skip) return;
+    harness = await startTestServer({ messageRate: FAST });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await harness?.cleanup();
+  });
+
+  /** Stops the server; `back()` starts it again on the same port with the same data (harness.restart, in two halves). */
+  async function outage(): Promise<{ back(): Promise<void> }> {
+    const port = harness.server.port;
+    await harness.server.stop('restarting for a test');
+    return {
+      async back() {
+        harness.server = await startServer({
+          host: '127.0.0.1',
+          port,
+          dataDir: harness.dataDir,
+          log: (event, fields = {}) => harness.logs.push({ event, ...fields }),
+          messageRate: FAST,
+        });
+      },
+    };
+  }
+
+  /** A library client that reconnects quickly, with every line it receives (live and missed). */
+  async function listener(name: string): Promise<{ client: ChatClient; received: ChatMessage[] }> {
+    const client = await harness.client({ reconnectDelay: () => 100 });
+    await client.register(name, PASSWORD);
+    const received: ChatMessage[] = [];
+    client.on('message', (message) => received.push(message));
+    return { client, received };
+  }
+
+  async function loggedIn(username: string): Promise<UiWindow> {
+    const ui = await openTrusted(browser, harness);
+    await fillLogin(ui, { username, password: PASSWORD });
+    await ui.page.click('#register');
+    await ui.page.waitForSelector('.conversation');
+    await ui.page.waitForSelector('.status .state:text("Connected")');
+    return ui;
+  }
+
+  test('the line shows as waiting, goes out once when the server is back, and shows as sent', { skip }, async () => {
+    const erin = await listener('erin');
+    const ui = await loggedIn('dora');
+    const { page } = ui;
+    const text = 'typed while the server was down ✓';
+    try {
+      await page.fill('#message-input', 'before the outage');
+      await page.press('#message-input', 'Enter');
+      await waitFor(() => erin.received.some((m) => m.body === 'before the outage'), 'erin gets the first line');
+
+      const server = await outage();
+      await page.waitForSelector('.status .state:text("Reconnecting…")');
+      await page.fill('#message-input', text);
+      await page.press('#message-input', 'Enter');
+      const line = page.locator('.line.own', { hasText: text });
+      await page.waitForSelector(`.line.own.pending.waiting:has-text("${text}")`);
+      assert.equal(await line.locator('.line-state').textContent(), 'queued');
+      assert.equal(await line.locator('.line-state').getAttribute('title'), 'Not connected: the line will be sent once the connection is back');
+      // Still waiting after the client has tried (and failed) to reconnect: not given up on, not struck out.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(await line.count(), 1);
+      assert.match((await line.getAttribute('class')) ?? '', /\bpending\b/);
+      assert.doesNotMatch((await line.getAttribute('class')) ?? '', /\bfailed\b/);
+      assert.equal(await page.locator('.line.error', { hasText: 'Not sent' }).count(), 0);
+      assert.equal(await page.inputValue('#message-input'), '', 'the input is cleared: the line is in the queue');
+      assert.equal(ui.events.some((e) => e.type === 'sendFailed'), false);
+      await page.screenshot({ path: join(TEST_OUTPUT, 'ui', 'e2e-line-waiting-for-connection.png') });
+
+      await server.back();
+      await page.waitForSelector(`.line.own:not(.pending):has-text("${text}")`, { timeout: 30_000 });
+      await page.waitForSelector('.status .state:text("Connected")');
+      await waitFor(() => erin.received.some((m) => m.body === text), 'erin gets the line typed during the outage', 30_000);
+      // Give a duplicate every chance to show up (erin's own missed-line catch-up included).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(erin.received.filter((m) => m.body === text).length, 1, 'the other user receives it exactly once');
+      const stored = await erin.client.history('general', { limit: 50 });
+      assert.equal(stored.messages.filter((m) => m.body === text).length, 1, 'the server stored it once');
+      assert.equal(await line.count(), 1, 'shown once');
+      assert.equal(await line.getAttribute('data-id'), String(stored.messages.find((m) => m.body === text)?.id), 'confirmed with its id');
+      assert.equal(await line.locator('.line-state').count(), 0);
+      assert.equal(ui.events.filter((e) => e.type === 'sent' && e.message.body === text).length, 1);
+      assert.equal(ui.events.some((e) => e.type === 'sendFailed'), false);
+      await page.screenshot({ path: join(TEST_OUTPUT, 'ui', 'e2e-line-sent-after-reconnect.png') });
+      assert.deepEqual(ui.problems, []);
+    } finally {
+      erin.client.close();
+      await ui.close();
+    }
+  });
+
+  test('at most 100 lines wait: the 101st is marked not sent, the 100 go out once each, in order', { skip }, async () => {
+    const fred = await listener('fred');
+    const ui = await loggedIn('gail');
+    const { page } = ui;
+    const lines = Array.from({ length: 101 }, (_, i) => `queued line ${i + 1}`);
+    try {
+      const server = await outage();
+      await page.waitForSelector('.status .state:text("Reconnecting…")');
+      for (const body of lines) {
+        await page.fill('#message-input', body);
+        await page.press('#message-input', 'Enter');
+      }
+      const last = page.locator('.line.own', { hasText: 'queued line 101' });
+      await page.waitForSelector('.line.own.failed:has-text("queued line 101")');
+      assert.equal(await last.locator('.line-state').getAttribute('title'), 'Not sent');
+      await page.waitForSelector('.line.error:has-text("Not sent: 100 lines are already waiting to be sent")');
+      assert.equal(await page.locator('.line.own.pending').count(), 100);
+      await page.screenshot({ path: join(TEST_OUTPUT, 'ui', 'e2e-queue-full.png') });
+
+      await server.back();
+      await waitFor(() => fred.received.filter((m) => m.body.startsWith('queued line')).length >= 100, 'fred gets 100 lines', 30_000);
+      await page.waitForFunction(() => document.querySelectorAll('.line.own.pending').length === 0, undefined, { timeout: 30_000 });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.deepEqual(
+        fred.received.filter((m) => m.body.startsWith('queued line')).map((m) => m.body),
+        lines.slice(0, 100),
+        'each once, in the order typed',
+      );
+      assert.equal(await page.locator('.line.own.failed').count(), 1);
+      assert.deepEqual(ui.problems, []);
+    } finally {
+      fred.client.close();
       await ui.close();
     }
   });

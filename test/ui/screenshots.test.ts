@@ -1,8 +1,9 @@
 // Pictures of the real UI document for people to look at (test-output/ui/):
 // the login panel, its errors, a changed key, a busy chat, the menus and the
-// dialogs, in the light and the dark system theme. The bridge is scripted so
-// the pictures are the same every run; the checks here are only that each
-// screen is there and nothing failed in the page.
+// dialogs, lines waiting for a dropped connection, in the light and the dark
+// system theme. The bridge is scripted so the pictures are the same every
+// run; the checks here are only that each screen is there and nothing failed
+// in the page.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -148,6 +149,24 @@ describe('UI screenshots for review', () => {
       await page.setViewportSize({ width: 640, height: 520 });
       await page.screenshot({ path: join(OUT, `${theme}-narrow.png`) });
       assert.equal(await page.$eval('body', (body) => body.scrollWidth <= window.innerWidth), true);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
+
+    test(`${theme} theme: lines typed while the connection is down wait for it`, { skip }, async () => {
+      const { page, problems, push } = await open(theme, busyChat());
+      await page.waitForSelector('.line.error');
+      push([
+        { type: 'bye', reason: 'the server is restarting' },
+        { type: 'state', state: 'reconnecting', detail: 'connection lost; retrying in 4 s' },
+      ]);
+      await page.waitForSelector('.status .state:text("Reconnecting…")');
+      for (const body of ['Back in a minute, the server is restarting?', 'Release notes draft is in the shared folder.']) {
+        await page.fill('#message-input', body);
+        await page.press('#message-input', 'Enter');
+      }
+      await page.waitForFunction(() => document.querySelectorAll('.line.own.pending.waiting').length === 2);
+      await page.screenshot({ path: join(OUT, `${theme}-waiting-for-connection.png`) });
       assert.deepEqual(problems, []);
       await page.close();
     });

@@ -5,13 +5,12 @@
 
 import type { ChatClient, ConnectionState } from '../../net/client.ts';
 import { ChannelError, RequestError, ServerKeyMismatchError } from '../../net/errors.ts';
+import { LiveSession, Outbox } from '../../net/outbox.ts';
 import type { ChatMessage, SessionStart } from '../../net/schema.ts';
 import { helpLines, resolveCommand, type CommandContext } from './commands.ts';
 import { ConnectionStatus } from './connection-status.ts';
 import { styledError, styledMessage, styledNotice } from './format.ts';
 import { parseInput } from './input.ts';
-import { LiveSession } from './live-session.ts';
-import { Outbox } from './outbox.ts';
 import type { Paint } from './style.ts';
 import type { Terminal } from './terminal.ts';
 import { mismatchText } from './trust-text.ts';
@@ -58,7 +57,7 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
   const live = new LiveSession(client);
   const outbox = new Outbox(client, live, {
     acknowledged: () => {},
-    refused: (target, body, reason) => error(`not sent to ${target}: ${describe(reason)} (${preview(body)})`),
+    refused: (line, reason) => error(`not sent to ${line.room}: ${describe(reason)} (${preview(line.body)})`),
     waiting: () => notice('not connected: the line will be sent once the connection is back'),
   });
 

@@ -16,15 +16,14 @@ import type { ChatSettings } from '../../config/settings.ts';
 import { KnownServers } from '../../net/known-servers.ts';
 import { ServerKeyMismatchError } from '../../net/errors.ts';
 import type { ChatClient } from '../../net/client.ts';
+import { LiveSession, Outbox } from '../../net/outbox.ts';
 import type { ChatMessage } from '../../net/schema.ts';
 import { OptionError } from '../../config/errors.ts';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_SERVER_KEY_MISMATCH } from '../exit-codes.ts';
 import { connectFailure } from './connect-failure.ts';
 import { connectTrusted } from './connect.ts';
 import { plainMessage, plainNotice } from './format.ts';
-import { LiveSession } from './live-session.ts';
 import { loginFailure } from './login.ts';
-import { Outbox } from './outbox.ts';
 import { neutralise } from './sanitize.ts';
 import { Terminal } from './terminal.ts';
 import { mismatchText } from './trust-text.ts';
@@ -160,9 +159,9 @@ async function converse(
   let refusals = 0;
   const outbox = new Outbox(client, live, {
     acknowledged: () => {},
-    refused: (_room, body, reason) => {
+    refused: (line, reason) => {
       refusals++;
-      diag(`not sent (${neutralise(reason.message)}): ${neutralise(body.slice(0, 60))}`);
+      diag(`not sent (${neutralise(reason.message)}): ${neutralise(line.body.slice(0, 60))}`);
     },
     waiting: () => diag('not connected: waiting for the connection to come back'),
   });

@@ -138,7 +138,13 @@ export function App({ bridge, initial }: { bridge: Bridge; initial?: UiState }) 
                   <h1>#${state.current}</h1>
                   ${current ? html`<span class="muted">${current.members} member${current.members === 1 ? '' : 's'}</span>` : null}
                 </div>
-                <${MessageLog} room=${state.current} lines=${current?.lines ?? []} more=${current?.more ?? false} onOlder=${() => run({ name: 'history', limit: DEFAULT_HISTORY })} />
+                <${MessageLog}
+                  room=${state.current}
+                  lines=${current?.lines ?? []}
+                  more=${current?.more ?? false}
+                  offline=${state.connection !== 'connected'}
+                  onOlder=${() => run({ name: 'history', limit: DEFAULT_HISTORY })}
+                />
                 <${Composer} room=${state.current} disabled=${!current} onSubmit=${submit} />
               </main>
               <${UserList} online=${state.online} me=${state.user} />

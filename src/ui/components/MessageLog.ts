@@ -16,21 +16,30 @@ import { SafeText } from './SafeText.ts';
 /** How close to the bottom (px) still counts as "at the bottom". */
 const STICKY_PX = 40;
 
-function Line({ line }: { line: LogLine }) {
-  const classes = `line ${line.kind}${line.status ? ` ${line.status}` : ''}`;
+/**
+ * `offline`: the connection is down, so a pending line waits for it (the
+ * socket thread keeps it and sends it once the session has resumed).
+ */
+function Line({ line, offline }: { line: LogLine; offline: boolean }) {
+  const waiting = offline && line.status === 'pending';
+  const classes = `line ${line.kind}${line.status ? ` ${line.status}` : ''}${waiting ? ' waiting' : ''}`;
   const showName = line.kind === 'own' || line.kind === 'other';
   return html`
     <div class=${classes} data-id=${line.id}>
       <time class="ts" datetime=${new Date(line.ts).toISOString()} title=${formatFullTime(line.ts)}>${formatTime(line.ts)}</time>
       ${showName ? html`<bdi class="from"><${SafeText} text=${line.from ?? ''} /></bdi>` : null}
       <bdi class="body"><${SafeText} text=${line.body} /></bdi>
-      ${line.status === 'pending' ? html`<span class="line-state" title="Sending…" aria-label="sending">…</span>` : null}
+      ${line.status === 'pending'
+        ? waiting
+          ? html`<span class="line-state" title="Not connected: the line will be sent once the connection is back" aria-label="waiting for the connection">queued</span>`
+          : html`<span class="line-state" title="Sending…" aria-label="sending">…</span>`
+        : null}
       ${line.status === 'failed' ? html`<span class="line-state" title="Not sent" aria-label="not sent">!</span>` : null}
     </div>
   `;
 }
 
-export function MessageLog({ room, lines, more, onOlder }: { room: string; lines: LogLine[]; more: boolean; onOlder: () => void }) {
+export function MessageLog({ room, lines, more, onOlder, offline = false }: { room: string; lines: LogLine[]; more: boolean; onOlder: () => void; offline?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const shownRoom = useRef<string | null>(null);
@@ -79,8 +88,8 @@ export function MessageLog({ room, lines, more, onOlder }: { room: string; lines
         ${lines.length === 0 ? html`<p class="empty">No messages in #${room} yet. Say hello!</p>` : null}
         ${lines.map((line, i) =>
           i === 0 || dayKey(lines[i - 1]!.ts) !== dayKey(line.ts)
-            ? [html`<div class="day" role="separator" key=${`day-${line.key}`}><span>${formatDay(line.ts)}</span></div>`, html`<${Line} key=${line.key} line=${line} />`]
-            : html`<${Line} key=${line.key} line=${line} />`,
+            ? [html`<div class="day" role="separator" key=${`day-${line.key}`}><span>${formatDay(line.ts)}</span></div>`, html`<${Line} key=${line.key} line=${line} offline=${offline} />`]
+            : html`<${Line} key=${line.key} line=${line} offline=${offline} />`,
         )}
       </div>
       ${unseen ? html`<button type="button" class="new-messages" onClick=${toBottom}>New messages ↓</button>` : null}
