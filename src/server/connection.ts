@@ -64,10 +64,7 @@ export class Connection implements Recipient {
     clearTimeout(this.loginTimer);
     this.user = user;
     const cameOnline = this.context.hub.addConnection(this, user.id, user.name);
-    if (cameOnline) {
-      const presence: ServerMessage = { type: 'presence', event: 'online', user: user.name, ts: this.context.now() };
-      this.context.hub.toEveryone(Buffer.from(JSON.stringify(presence)), this);
-    }
+    if (cameOnline) this.context.presence.changed(user.id, user.name, 'online', this.context.now());
     return true;
   }
 
@@ -77,8 +74,7 @@ export class Connection implements Recipient {
     this.user = undefined;
     const wentOffline = this.context.hub.removeConnection(this, user.id);
     if (wentOffline && !this.context.shuttingDown) {
-      const presence: ServerMessage = { type: 'presence', event: 'offline', user: user.name, ts: this.context.now() };
-      this.context.hub.toEveryone(Buffer.from(JSON.stringify(presence)));
+      this.context.presence.changed(user.id, user.name, 'offline', this.context.now());
     }
     if (!this.closing) this.armLoginTimer();
   }

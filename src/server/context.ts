@@ -3,12 +3,15 @@
 import type { LoginThrottle, RateLimiter } from './accounts/index.ts';
 import type { Hub } from './hub.ts';
 import type { Logger } from './log.ts';
+import type { PresenceAnnouncer } from './presence.ts';
 import type { ChatStore, MessageRecord } from './store/chat-store.ts';
 import type { ChatMessage } from '../net/schema.ts';
 
 export interface ServerContext {
   store: ChatStore;
   hub: Hub;
+  /** Sign-ins and sign-outs, announced to everyone a few times a second at most. */
+  presence: PresenceAnnouncer;
   log: Logger;
   /** Operators may opt in to logging message bodies; off by default. */
   logBodies: boolean;

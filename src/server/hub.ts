@@ -96,9 +96,10 @@ export class Hub {
     for (const connection of connections) if (connection !== skip) connection.deliver(payload);
   }
 
-  toEveryone(payload: Uint8Array, skip?: Recipient): void {
-    for (const connections of this.connectionsByUser.values()) {
-      for (const connection of connections) if (connection !== skip) connection.deliver(payload);
+  /** Sends one already-encoded message to every online connection except those of `userId`. */
+  toEveryoneBut(userId: number, payload: Uint8Array): void {
+    for (const [id, connections] of this.connectionsByUser) {
+      if (id !== userId) for (const connection of connections) connection.deliver(payload);
     }
   }
 

@@ -14,6 +14,7 @@ import { Connection } from './connection.ts';
 import type { ServerContext } from './context.ts';
 import { dispatch } from './dispatcher.ts';
 import { Hub } from './hub.ts';
+import { PresenceAnnouncer } from './presence.ts';
 import { type DataLock, lockDataDir } from './data-lock.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { type Logger, createLogger } from './log.ts';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   handshakeRate?: { burst: number; perSecond: number };
   /** A connection that completes the handshake but does not log in is closed after this. */
   loginTimeoutMs?: number;
+  /** Sign-ins and sign-outs of this interval are announced together at its end. */
+  presenceIntervalMs?: number;
   /** Snapshot the store after this many journal records (default: the store's). */
   snapshotEveryRecords?: number;
   /** The store's file operations; tests inject faults here. */
@@ -55,6 +58,8 @@ export const GENERAL_ROOM = 'general';
 const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 const DEFAULT_LOGIN_TIMEOUT_MS = 60_000;
+/** Short enough to feel live to a person, long enough that a wave of sign-ins costs each connection one write. */
+const DEFAULT_PRESENCE_INTERVAL_MS = 500;
 /** A person typing fast, or pasting a few lines, stays well inside this. */
 const DEFAULT_MESSAGE_RATE = { burst: 20, perSecond: 5 };
 /** A whole office behind one NAT address reconnecting at once fits the burst. */
@@ -85,9 +90,11 @@ async function run(options: ServerOptions, log: Logger, lock: DataLock): Promise
   if (!general.ok) throw new Error('the default room name is invalid');
   const generalRoom = await store.ensureRoom(general.name, general.key, Date.now());
 
+  const hub = new Hub(store);
   const context: ServerContext = {
     store,
-    hub: new Hub(store),
+    hub,
+    presence: new PresenceAnnouncer(hub, options.presenceIntervalMs ?? DEFAULT_PRESENCE_INTERVAL_MS),
     log,
     logBodies: options.logBodies ?? false,
     loginThrottle: new LoginThrottle(),
@@ -177,6 +184,7 @@ async function run(options: ServerOptions, log: Logger, lock: DataLock): Promise
       clearInterval(sweep);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       context.shuttingDown = true;
+      context.presence.stop();
       for (const connection of connections) connection.close(reason);
       await store.close();
       // Sockets of peers that do not read are cut off by Connection.close's grace timer.

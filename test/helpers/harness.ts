@@ -87,3 +87,30 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Resolves when `client` hears that `user` came online or went offline
+ * (other presence is ignored). Presence is announced per interval and a
+ * sign-in undone within one is never announced: a test that logs out right
+ * after logging in waits for the `online` first.
+ */
+export function heardPresence(
+  client: { on(event: 'presence', listener: (presence: { event: string; user: string }) => void): unknown; off(event: 'presence', listener: (presence: { event: string; user: string }) => void): unknown },
+  user: string,
+  event: 'online' | 'offline',
+  timeoutMs = 10_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const listener = (presence: { event: string; user: string }) => {
+      if (presence.user !== user || presence.event !== event) return;
+      clearTimeout(timer);
+      client.off('presence', listener);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      client.off('presence', listener);
+      reject(new Error(`no "${user} ${event}" presence within ${timeoutMs} ms`));
+    }, timeoutMs);
+    client.on('presence', listener);
+  });
+}

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ChatClient } from '../../src/net/client.ts';
 import type { ChatMessage } from '../../src/net/schema.ts';
 import { writeUiDocument } from '../../src/ui/build.mjs';
-import { type TestServer, nextEvent, startTestServer } from '../helpers/harness.ts';
+import { type TestServer, heardPresence, nextEvent, startTestServer } from '../helpers/harness.ts';
 import { type Display, TEST_OUTPUT, countColour, findWindow, nativeMissing, screenshot, sleep, startXvfb, stopProcess, typeText, until, x11, xdotool } from './xvfb.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -127,13 +127,12 @@ describe('native window under Xvfb', () => {
       assert.ok(shown.includes(line), 'the sent line is shown too');
 
       // File → Exit from the keyboard: logs out (bob sees alice leave), exit status 0.
-      const offline = nextEvent<[{ event: string; user: string }]>(bob, 'presence', 30_000);
+      const offline = heardPresence(bob, 'alice', 'offline', 30_000);
       await xdotool(display, 'key', 'alt+f');
       await sleep(300);
       await screenshot(display, join(TEST_OUTPUT, 'native-file-menu.png'));
       await xdotool(display, 'key', 'Down', 'Return');
-      const [presence] = await offline;
-      assert.deepEqual([presence.event, presence.user], ['offline', 'alice']);
+      await offline;
       assert.equal(await gui.exited, 0, gui.output());
     } finally {
       await stopProcess(gui.process);
@@ -143,11 +142,12 @@ describe('native window under Xvfb', () => {
   test('closing the window (the window manager\'s close request) logs out and ends with 0', { skip }, async () => {
     const gui = await startGui();
     try {
+      const online = heardPresence(bob, 'alice', 'online', 30_000);
       await logIn(gui, 'alice');
-      const offline = nextEvent<[{ event: string; user: string }]>(bob, 'presence', 30_000);
+      await online;
+      const offline = heardPresence(bob, 'alice', 'offline', 30_000);
       await x11(display, 'close', gui.window);
-      const [presence] = await offline;
-      assert.deepEqual([presence.event, presence.user], ['offline', 'alice']);
+      await offline;
       assert.equal(await gui.exited, 0, gui.output());
     } finally {
       await stopProcess(gui.process);

@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import type { ChatClient } from '../../src/net/client.ts';
 import type { ChatMessage } from '../../src/net/schema.ts';
 import { startServer } from '../../src/server/server.ts';
-import { type TestServer, nextEvent, startTestServer, waitFor } from '../helpers/harness.ts';
+import { type TestServer, heardPresence, nextEvent, startTestServer, waitFor } from '../helpers/harness.ts';
 import { TEST_OUTPUT } from '../native/xvfb.ts';
 import { chromiumMissing, launchChromium, openUiWindow, type UiWindow } from './browser.ts';
 
@@ -122,12 +122,11 @@ describe('desktop UI in headless Chromium, against a real server', () => {
       await dialog.waitFor({ state: 'detached' });
 
       // File → Logout / Switch User, by mouse; the server sees alice leave.
-      const offline = nextEvent<[{ event: string; user: string }]>(bob, 'presence');
+      const offline = heardPresence(bob, 'alice', 'offline');
       await page.click('#menu-file');
       await page.click('[role="menuitem"][data-item="logout"]');
       await page.waitForSelector('.login-form');
-      const [presence] = await offline;
-      assert.deepEqual([presence.event, presence.user], ['offline', 'alice']);
+      await offline;
       assert.equal(await page.title(), 'securechat');
 
       // Log in as someone else in the same window, with Enter.
@@ -284,16 +283,16 @@ describe('desktop UI in headless Chromium, against a real server', () => {
     const ui = await openTrusted(browser, harness);
     const { page } = ui;
     try {
+      const online = heardPresence(bob, 'carol', 'online');
       await fillLogin(ui, { username: 'carol', password: PASSWORD });
       await page.press('#password', 'Enter');
       await page.waitForSelector('.conversation');
-      await waitFor(() => harness.server.stats().online >= 2, 'carol online');
-      const offline = nextEvent<[{ event: string; user: string }]>(bob, 'presence');
+      await online;
+      const offline = heardPresence(bob, 'carol', 'offline');
       await page.keyboard.press('Alt+f');
       await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Enter');
-      const [presence] = await offline;
-      assert.deepEqual([presence.event, presence.user], ['offline', 'carol']);
+      await offline;
       assert.equal(ui.actions.at(-1)?.type, 'exit');
     } finally {
       await ui.close();

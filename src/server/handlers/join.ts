@@ -18,6 +18,7 @@ export const join: Handler<'join'> = {
     if (!already) {
       await store.addMember(room.id, user.id);
       hub.joined(room.id, user.id);
+      context.presence.announceNow(user.id);
       const notice: ServerMessage = { type: 'notice', room: room.name, event: 'join', user: user.name, ts: context.now() };
       hub.toRoom(room.id, Buffer.from(JSON.stringify(notice)), connection);
     }

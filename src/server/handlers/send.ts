@@ -24,6 +24,7 @@ export const send: Handler<'send'> = {
     const message: ChatMessage = { id: record.id, room: room.name, from: user.name, body: record.body, ts: record.sentAt };
     if (context.logBodies) context.log('message', { user: user.name, room: room.name, id: message.id, body: message.body });
     const event: ServerMessage = { type: 'message', message };
+    context.presence.announceNow(user.id);
     // Encoded once; each recipient connection only encrypts it.
     context.hub.toRoom(room.id, Buffer.from(JSON.stringify(event)), connection);
     return { message };
