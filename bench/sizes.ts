@@ -34,7 +34,7 @@ export const FULL: Sizes = {
   users: 1000,
   connections: 10_000,
   storm: 5000,
-  fanoutSteps: [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 320_000],
+  fanoutSteps: [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 640_000],
   stepSeconds: 2,
   rooms: 100,
   roomSize: 100,
