@@ -473,3 +473,88 @@ describe('desktop UI: lines typed while the server is down', () => {
     }
   });
 });
+
+describe('the log opens at the newest line and stays there, with wrapping lines in a small window', () => {
+  let harness: TestServer;
+  let browser: Browser;
+  let dave: ChatClient;
+  const long = (n: number) => `long line ${n}: ${'words that wrap across several rows of the log '.repeat(10)}end of ${n}`;
+
+  before(async () => {
+    if (skip) return;
+    harness = await startTestServer({ messageRate: { burst: 1000, perSecond: 1000 } });
+    browser = await launchChromium();
+    dave = await harness.client();
+    await dave.register('dave', PASSWORD);
+    const erin = await harness.client();
+    await erin.register('erin', PASSWORD);
+    erin.close();
+    // About 15 lines of history, one of them long enough to wrap (the reported case), and a few more.
+    for (let i = 1; i <= 7; i++) await dave.send('general', `history line ${i}`);
+    await dave.send('general', long(1));
+    for (let i = 8; i <= 14; i++) await dave.send('general', `history line ${i}`);
+    await dave.send('general', long(2));
+    await dave.send('general', 'the newest line');
+  });
+  after(async () => {
+    await browser?.close();
+    await harness?.cleanup();
+  });
+
+  test('after login, while wrapping lines arrive, and after a room switch', { skip }, async () => {
+    const ui = await openUiWindow(browser, { host: '127.0.0.1', port: harness.server.port }, { width: 700, height: 420 });
+    const pins = { [`127.0.0.1:${harness.server.port}`]: { fingerprint: harness.server.fingerprint, firstSeen: new Date().toISOString() } };
+    writeFileSync(join(ui.home, 'known_servers.json'), JSON.stringify(pins), { mode: 0o600 });
+    const { page } = ui;
+    // Distance from the bottom once layout has settled (two frames: lines out of view are
+    // laid out at an estimated height until drawn, and only then wrap).
+    const distance = async () => {
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      return page.$eval('.log', (log) => log.scrollHeight - log.scrollTop - log.clientHeight);
+    };
+    const newestInView = (text: string) =>
+      page.$eval('.log', (log, wanted) => {
+        const line = [...log.querySelectorAll('.line')].at(-1)!;
+        const box = log.getBoundingClientRect();
+        const rect = line.getBoundingClientRect();
+        return line.textContent!.includes(wanted) && rect.top >= box.top && rect.bottom <= box.bottom + 1;
+      }, text);
+    try {
+      await fillLogin(ui, { username: 'erin', password: PASSWORD });
+      await page.press('#password', 'Enter');
+      await page.waitForSelector('.line.other:has-text("the newest line")');
+      assert.ok((await page.$eval('.log', (log) => log.scrollHeight - log.clientHeight)) > 200, 'the history is taller than the log');
+      assert.ok((await distance()) < 2, 'opens at the bottom');
+      assert.equal(await newestInView('the newest line'), true, 'the newest line is in view');
+
+      // Live lines, wrapping ones among them, keep the view at the bottom.
+      for (let i = 3; i <= 6; i++) {
+        await dave.send('general', long(i));
+        await dave.send('general', `live ${i}`);
+      }
+      await page.waitForSelector('.line.other:has-text("live 6")');
+      assert.ok((await distance()) < 2, 'still at the bottom after wrapping lines arrived');
+      assert.equal(await newestInView('live 6'), true);
+      assert.equal(await page.locator('.new-messages').count(), 0);
+
+      // Another room and back: the log opens at the newest line again.
+      await page.fill('#message-input', '/join side');
+      await page.press('#message-input', 'Enter');
+      await page.waitForSelector('.room-header h1:text("#side")');
+      await page.click('.rooms button.room:has-text("#general")');
+      await page.waitForSelector('.room-header h1:text("#general")');
+      assert.ok((await distance()) < 2, 'at the bottom after switching back');
+      assert.equal(await newestInView('live 6'), true);
+
+      // Scrolled up to read, the view stays put and says new lines came.
+      await page.$eval('.log', (log) => log.scrollTo(0, 0));
+      await distance();
+      await dave.send('general', long(7));
+      await page.waitForSelector('.new-messages');
+      assert.equal(await page.$eval('.log', (log) => log.scrollTop), 0, 'the reader keeps their place');
+      assert.deepEqual(ui.problems, []);
+    } finally {
+      await ui.close();
+    }
+  });
+});

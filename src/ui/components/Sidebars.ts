@@ -1,7 +1,7 @@
 // The joined rooms (with unread counts, join and leave) and the online users.
 
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { RoomView } from '../state.ts';
 import { DEFAULT_ROOM } from '../state.ts';
 import { roomArgument } from '../commands.ts';
@@ -17,14 +17,26 @@ export interface RoomListProps {
 
 export function RoomList({ rooms, current, onSelect, onJoin, onLeave }: RoomListProps) {
   const [name, setName] = useState('');
+  const list = useRef<HTMLUListElement>(null);
+  // A room's full name as a tooltip only where it is cut off: a tooltip on
+  // every button popped up (and stayed) over the join input each time a
+  // joined room's new button moved under a resting mouse pointer.
+  useLayoutEffect(() => {
+    list.current?.querySelectorAll<HTMLElement>('.room-name').forEach((label) => {
+      const button = label.closest('button');
+      if (!button) return;
+      if (label.scrollWidth > label.clientWidth) button.title = label.textContent ?? '';
+      else button.removeAttribute('title');
+    });
+  });
   return html`
     <nav class="rooms" aria-label="Rooms">
       <h2>Rooms</h2>
-      <ul>
+      <ul ref=${list}>
         ${rooms.map(
           (room) => html`
             <li key=${room.name} class=${room.name === current ? 'current' : ''}>
-              <button type="button" class="room" aria-current=${room.name === current ? 'true' : undefined} onClick=${() => onSelect(room.name)} title=${`#${room.name}`}>
+              <button type="button" class="room" aria-current=${room.name === current ? 'true' : undefined} onClick=${() => onSelect(room.name)}>
                 <span class="room-name">#${room.name}</span>
                 ${room.unread > 0 ? html`<span class="badge" aria-label=${`${room.unread} unread`}>${room.unread > 999 ? '999+' : room.unread}</span>` : null}
               </button>
