@@ -67,7 +67,9 @@ function aead(
       decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAGLEN));
       const head = decipher.update(body);
       try {
-        return view(Buffer.concat([head, decipher.final()]));
+        const tail = decipher.final();
+        // A stream cipher's final() is empty: no second copy of the plaintext.
+        return view(tail.length === 0 ? head : Buffer.concat([head, tail]));
       } catch {
         throw new AuthenticationError();
       }
