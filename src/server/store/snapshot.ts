@@ -9,6 +9,12 @@
 //
 // Written to a temp file, fsync'd, renamed over the old one, folder fsync'd:
 // a reader sees the old snapshot or the new one, never a mixture.
+//
+// The image goes out in chunks, each fdatasync'd before the next is written:
+// snapshots are written while the journal appends, and on ext4 (data=ordered)
+// a journal fdatasync that comes during one big fsync of the image waits for
+// all of it to reach the disk (tens of ms for 16 MiB; README.md, "Snapshot
+// trigger and write"). With chunks it waits for one chunk at most.
 
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
@@ -17,6 +23,7 @@ import { FILE_MODE, type StoreFileSystem } from './store-fs.ts';
 export const SNAPSHOT_FILE = 'snapshot.sqlite';
 export const SNAPSHOT_TEMP_PREFIX = `${SNAPSHOT_FILE}.tmp`;
 export const SNAPSHOT_HEADER_BYTES = 32;
+export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 const MAGIC = new TextEncoder().encode('SCSNAP01');
 const FORMAT_VERSION = 1;
 
@@ -30,16 +37,22 @@ export interface SnapshotDamage {
   reason: string;
 }
 
-export function encodeSnapshotHeader(image: Uint8Array, lastSeq: number): Uint8Array {
+/** The header without its checksum, and the checksum's starting value (the CRC-32 of bytes 16..32). */
+function headerFor(imageLength: number, lastSeq: number): { header: Uint8Array; crc: number } {
   const header = new Uint8Array(SNAPSHOT_HEADER_BYTES);
   const view = new DataView(header.buffer);
   header.set(MAGIC, 0);
   view.setUint32(8, FORMAT_VERSION);
   view.setBigUint64(16, BigInt(lastSeq));
-  view.setBigUint64(24, BigInt(image.length));
-  view.setUint32(12, crc32(image, crc32(header.subarray(16))));
+  view.setBigUint64(24, BigInt(imageLength));
+  return { header, crc: crc32(header.subarray(16)) };
+}
+
+function setChecksum(header: Uint8Array, crc: number): Uint8Array {
+  new DataView(header.buffer, header.byteOffset).setUint32(12, crc);
   return header;
 }
+
 
 /** Checks a snapshot file's bytes: the snapshot, or where and why it is damaged. */
 export function decodeSnapshot(bytes: Uint8Array): Snapshot | SnapshotDamage {
@@ -71,8 +84,17 @@ export async function writeSnapshot(fs: StoreFileSystem, dir: string, image: Uin
   const temp = join(dir, SNAPSHOT_TEMP_PREFIX);
   const file = await fs.open(temp, 'truncate', FILE_MODE);
   try {
-    await file.write(encodeSnapshotHeader(image, lastSeq), 0);
-    await file.write(image, SNAPSHOT_HEADER_BYTES);
+    // The checksum is computed a chunk at a time too (34 ms of event loop for a 136 MiB image in one go);
+    // the header that holds it goes last, before the fsync that the rename waits for.
+    const start = headerFor(image.length, lastSeq);
+    let crc = start.crc;
+    for (let at = 0; at < image.length; at += SNAPSHOT_CHUNK_BYTES) {
+      if (at > 0) await file.datasync();
+      const chunk = image.subarray(at, at + SNAPSHOT_CHUNK_BYTES);
+      crc = crc32(chunk, crc);
+      await file.write(chunk, SNAPSHOT_HEADER_BYTES + at);
+    }
+    await file.write(setChecksum(start.header, crc), 0);
     await file.sync();
   } catch (error) {
     await file.close().catch(() => {});
