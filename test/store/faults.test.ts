@@ -3,63 +3,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep, setImmediate as nextTurn } from 'node:timers/promises';
-import { StoreError } from '../../src/server/store/chat-store.ts';
-import type { SqlJsStore } from '../../src/server/store/sqljs-store.ts';
-import { FaultyFs, openStore, seed, withTempDir } from './helpers.ts';
-
-const isUnavailable = (error: unknown) => error instanceof StoreError && error.code === 'unavailable';
-
-async function waitUntil(condition: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-/** Appends and records which were acknowledged and which were refused. */
-class Writer {
-  acked: { id: number; body: string }[] = [];
-  refused: string[] = [];
-  private n = 0;
-  constructor(
-    private readonly store: SqlJsStore,
-    private readonly roomId: number,
-    private readonly userId: number,
-  ) {}
-  send(): Promise<void> {
-    const body = `msg-${this.n++}`;
-    return this.store.appendMessage({ roomId: this.roomId, userId: this.userId, body, sentAt: this.n }).then(
-      (m) => void this.acked.push({ id: m.id, body }),
-      (error: unknown) => {
-        assert.ok(isUnavailable(error), String(error));
-        this.refused.push(body);
-      },
-    );
-  }
-  sendMany(count: number): Promise<void> {
-    return Promise.all(Array.from({ length: count }, () => this.send())).then(() => undefined);
-  }
-}
-
-/** Reopens with the real file system: every acknowledged message is there, once; nothing is doubled. */
-async function assertDurable(dir: string, roomId: number, writer: Writer): Promise<void> {
-  const store = await openStore(dir);
-  try {
-    const rows = store.messagesAfter(roomId, 0, 1_000_000);
-    const byBody = new Map<string, number>();
-    for (const row of rows) byBody.set(row.body, (byBody.get(row.body) ?? 0) + 1);
-    for (const { id, body } of writer.acked) {
-      assert.equal(byBody.get(body), 1, `acknowledged ${body} present exactly once`);
-      assert.equal(rows.find((r) => r.body === body)!.id, id);
-    }
-    assert.ok([...byBody.values()].every((n) => n === 1), 'no message applied twice');
-    assert.equal(new Set(rows.map((r) => r.id)).size, rows.length);
-    assert.deepEqual(store.integrityCheck(), ['ok']);
-  } finally {
-    await store.close();
-  }
-}
+import { assertDurable, FaultyFs, isUnavailable, journalNames, openStore, seed, waitUntil, withTempDir, Writer } from './helpers.ts';
 
 for (const fault of ['sync', 'enospc'] as const) {
   test(`${fault === 'sync' ? 'failing fsync' : 'ENOSPC on write'}: refuse, report, recover, stay durable`, async () => {
@@ -122,6 +66,7 @@ test('failing rename during a snapshot: old snapshot and journal stay loadable, 
     await writer.sendMany(5);
     await store.snapshot();
     const snapshotBefore = await readFile(join(dir, 'snapshot.sqlite'));
+    const [journalBefore] = await journalNames(dir);
 
     fs.faults.rename = true;
     const racing = writer.sendMany(3); // in memory before the snapshot starts: the snapshot was to cover them
@@ -131,8 +76,15 @@ test('failing rename during a snapshot: old snapshot and journal stay loadable, 
     assert.deepEqual(store.health(), { writable: true }, 'the journal still works, so the store does');
     for (let i = 0; i < 10; i++) await writer.send(); // automatic snapshots every 4 records fail too
     assert.ok(opening.logs.filter((l) => l.event === 'snapshot_failed').length >= 2);
+    // Snapshots are written in the background: this one waits for any in flight, then fails too.
+    await assert.rejects(store.snapshot(), isUnavailable);
     assert.deepEqual(await readFile(join(dir, 'snapshot.sqlite')), snapshotBefore, 'old snapshot untouched');
-    assert.deepEqual((await readdir(dir)).sort(), ['journal.log', 'snapshot.sqlite'], 'no temp file left');
+    const names = (await readdir(dir)).sort();
+    assert.ok(!names.some((n) => n.includes('.tmp')), `no temp file left: ${names.join(', ')}`);
+    // Each attempt started a journal file; none is deleted while no snapshot holds its records.
+    const journals = await journalNames(dir);
+    assert.ok(journals.length >= 3, journals.join(', '));
+    assert.equal(journals[0], journalBefore);
 
     fs.crashed = true;
     await store.close();
@@ -169,8 +121,11 @@ test('crash at every file operation of a snapshot, before and after it takes eff
     const { mark } = await run(fs, dir);
     dry = { mark, end: fs.ops.length, ops: fs.ops.slice(mark) };
   });
-  assert.ok(dry.ops.includes('rename snapshot.sqlite'), dry.ops.join(', '));
-  assert.ok(dry.ops.includes('open journal.log'), dry.ops.join(', '));
+  // The journal moves to a new file, the snapshot is written, then the old journal file goes.
+  const at = (op: string) => dry.ops.indexOf(op);
+  assert.ok(at('open journal.1.log') >= 0, dry.ops.join(', '));
+  assert.ok(at('open journal.1.log') < at('rename snapshot.sqlite'), dry.ops.join(', '));
+  assert.ok(at('rename snapshot.sqlite') < at('unlink journal.log'), dry.ops.join(', '));
 
   for (let index = dry.mark; index < dry.end; index++) {
     for (const performed of [false, true]) {

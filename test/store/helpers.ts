@@ -1,9 +1,13 @@
 // Shared test tools: temp folders, a store with a quiet log, and a file
 // system wrapper that counts operations and injects faults and crashes.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StoreError } from '../../src/server/store/chat-store.ts';
+import { journalFiles } from '../../src/server/store/journal.ts';
 import { SqlJsStore, type SqlJsStoreOptions } from '../../src/server/store/sqljs-store.ts';
 import {
   nodeFileSystem,
@@ -68,18 +72,33 @@ export class FaultyFs implements StoreFileSystem {
   readonly ops: string[] = [];
   faults = { sync: false, enospc: false, rename: false };
   crashAt: { index: number; performed: boolean } | undefined;
+  /** Like crashAt, at the nth (default first) operation with this label ("rename snapshot.sqlite", as in `ops`). */
+  crashAtOp: { op: string; nth?: number; performed: boolean } | undefined;
   crashed = false;
+  /**
+   * Called before each operation with its label: return a promise to hold
+   * the operation until it settles (a slow disk), throw or reject to fail it
+   * without performing it.
+   */
+  intercept: ((op: string) => Promise<void> | void) | undefined;
 
   constructor(private readonly real: StoreFileSystem = nodeFileSystem) {}
 
   private async step<T>(op: Op, path: string, perform: () => Promise<T>): Promise<T> {
     if (this.crashed) throw errno('EIO', `${op} after crash`);
     const index = this.ops.length;
-    this.ops.push(`${op} ${basename(path)}`);
+    const label = `${op} ${basename(path)}`;
+    this.ops.push(label);
     this.counts[op]++;
-    if (this.crashAt?.index === index) {
+    if (this.intercept) {
+      await this.intercept(label);
+      if (this.crashed) throw errno('EIO', `${op} after crash`);
+    }
+    const byLabel = this.crashAtOp?.op === label && this.ops.filter((o) => o === label).length === (this.crashAtOp.nth ?? 1);
+    const crash = this.crashAt?.index === index ? this.crashAt : byLabel ? this.crashAtOp : undefined;
+    if (crash) {
       this.crashed = true;
-      if (this.crashAt.performed) {
+      if (crash.performed) {
         const result = await perform();
         // An opened file the caller will never see: release it.
         if (op === 'open') await (result as StoreFile).close();
@@ -139,7 +158,74 @@ export class FaultyFs implements StoreFileSystem {
   }
 }
 
+/** The journal files in a store folder, oldest generation first (journal.log, journal.1.log, ...). */
+export async function journalNames(dir: string): Promise<string[]> {
+  return journalFiles(await readdir(dir)).map((j) => j.name);
+}
+
+/** The journal file appends go to: the newest generation. */
+export async function currentJournal(dir: string): Promise<string> {
+  const names = await journalNames(dir);
+  if (names.length === 0) throw new Error(`no journal file in ${dir}`);
+  return join(dir, names.at(-1)!);
+}
+
 /** Message ids in a room, oldest first. */
 export function allMessageIds(store: SqlJsStore, roomId: number): number[] {
   return store.messagesAfter(roomId, 0, 1_000_000).map((m) => m.id);
+}
+
+export const isUnavailable = (error: unknown) => error instanceof StoreError && error.code === 'unavailable';
+
+export async function waitUntil(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Appends and records which were acknowledged and which were refused. */
+export class Writer {
+  acked: { id: number; body: string }[] = [];
+  refused: string[] = [];
+  private n = 0;
+  constructor(
+    private readonly store: SqlJsStore,
+    private readonly roomId: number,
+    private readonly userId: number,
+    private readonly prefix = 'msg',
+  ) {}
+  send(): Promise<void> {
+    const body = `${this.prefix}-${this.n++}`;
+    return this.store.appendMessage({ roomId: this.roomId, userId: this.userId, body, sentAt: this.n }).then(
+      (m) => void this.acked.push({ id: m.id, body }),
+      (error: unknown) => {
+        assert.ok(isUnavailable(error), String(error));
+        this.refused.push(body);
+      },
+    );
+  }
+  sendMany(count: number): Promise<void> {
+    return Promise.all(Array.from({ length: count }, () => this.send())).then(() => undefined);
+  }
+}
+
+/** Reopens with the real file system: every acknowledged message is there, once; nothing is doubled. */
+export async function assertDurable(dir: string, roomId: number, writer: Writer): Promise<void> {
+  const store = await openStore(dir);
+  try {
+    const rows = store.messagesAfter(roomId, 0, 1_000_000);
+    const byBody = new Map<string, number>();
+    for (const row of rows) byBody.set(row.body, (byBody.get(row.body) ?? 0) + 1);
+    for (const { id, body } of writer.acked) {
+      assert.equal(byBody.get(body), 1, `acknowledged ${body} present exactly once`);
+      assert.equal(rows.find((r) => r.body === body)!.id, id);
+    }
+    assert.ok([...byBody.values()].every((n) => n === 1), 'no message applied twice');
+    assert.equal(new Set(rows.map((r) => r.id)).size, rows.length);
+    assert.deepEqual(store.integrityCheck(), ['ok']);
+  } finally {
+    await store.close();
+  }
 }

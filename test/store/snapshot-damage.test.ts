@@ -4,7 +4,7 @@ import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../../src/server/store/chat-store.ts';
 import { repairStore } from '../../src/server/store/repair.ts';
-import { allMessageIds, openStore, seed, withTempDir } from './helpers.ts';
+import { allMessageIds, currentJournal, journalNames, openStore, seed, withTempDir } from './helpers.ts';
 
 /** A store closed cleanly: everything in snapshot.sqlite, an empty journal. */
 async function closedStore(dir: string) {
@@ -64,11 +64,13 @@ test('a truncated snapshot is detected; repair replaces it, keeps the journal, a
     const later = await store.appendMessage({ roomId, userId, body: 'after the snapshot', sentAt: 99 });
     await store.snapshot(); // the snapshot now holds `later` too...
     const last = await store.appendMessage({ roomId, userId, body: 'journal only', sentAt: 100 });
-    const journalBytes = await readFile(join(dir, 'journal.log'));
+    const journal = await currentJournal(dir);
+    assert.deepEqual(await journalNames(dir), ['journal.1.log'], 'the snapshot moved the journal on and deleted the old file');
+    const journalBytes = await readFile(journal);
     const snapshotBytes = await readFile(snapshot);
     await store.close();
     // ...put the files back as they were before close (as if the process had died there).
-    await writeFile(join(dir, 'journal.log'), journalBytes);
+    await writeFile(journal, journalBytes);
     await writeFile(snapshot, snapshotBytes);
     const size = snapshotBytes.length;
     await truncate(snapshot, size - 4096);

@@ -120,7 +120,7 @@ export interface ChatStore {
 
   // Durability
   health(): StoreHealth;
-  /** Writes a snapshot now and restarts the journal. */
+  /** Writes a snapshot of everything committed so far (mutations go on meanwhile) and drops the journal it replaces. */
   snapshot(): Promise<void>;
   /** Flushes everything pending and closes files. The store is unusable afterwards. */
   close(): Promise<void>;

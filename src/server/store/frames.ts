@@ -83,3 +83,9 @@ export function scanFrames(buf: Uint8Array): FrameScan {
   }
   return { frames, goodEnd: offset };
 }
+
+/** The frame at the start of `buf`, when it is intact. */
+export function firstFrame(buf: Uint8Array): Frame | undefined {
+  const attempt = readFrame(buf, 0);
+  return attempt.ok ? attempt.frame : undefined;
+}

@@ -2,8 +2,13 @@
 // before the damage and a copy of everything cut away. Run it with the
 // server stopped.
 //
-// - Journal damaged at byte N: records before N are kept; bytes N..end are
-//   copied to journal.log.cut-at-byte-N.<time>.bak and the journal is cut at N.
+// - Journal damaged at byte N of a journal file: records before N are kept;
+//   bytes N..end are copied to <file>.cut-at-byte-N.<time>.bak and the file
+//   is cut at N. Newer journal files cannot continue from there (their
+//   records would leave a gap): each is moved whole to
+//   <file>.cut-at-byte-0.<time>.bak. A torn tail in any file is cut the same
+//   way. Journal files the snapshot supersedes are left alone (the next
+//   snapshot deletes them).
 // - Snapshot damaged: it is copied to snapshot.sqlite.damaged.<time>.bak. If
 //   only its checksum fails and SQLite's integrity_check passes on the image,
 //   the image is kept ("salvaged": rows may hold damaged bytes; compare with
@@ -16,13 +21,12 @@ import type { Database } from 'sql.js';
 import { StoreError } from './chat-store.ts';
 import type { StoreLog } from './durability.ts';
 import { scanFrames } from './frames.ts';
-import { JOURNAL_FILE } from './journal.ts';
 import { decodeRecord } from './journal-records.ts';
 import { migrate } from './migrations.ts';
-import { recoverState, removeStaleTemps, replayJournal } from './recovery.ts';
+import { cutJournal, readJournals, recoverState, removeStaleTemps, replayJournals, type JournalInput } from './recovery.ts';
 import { decodeSnapshot, isSnapshotDamage, SNAPSHOT_FILE, SNAPSHOT_HEADER_BYTES, writeSnapshot } from './snapshot.ts';
 import { newDatabase } from './sqljs.ts';
-import { FILE_MODE, nodeFileSystem, writeFileDurably, type StoreFileSystem } from './store-fs.ts';
+import { nodeFileSystem, writeFileDurably, type StoreFileSystem } from './store-fs.ts';
 
 export interface RepairReport {
   dir: string;
@@ -43,15 +47,20 @@ export interface RepairReport {
     lastSeq: number;
   };
   journal: {
+    /** 'missing': no journal file at all. */
     status: 'ok' | 'missing' | 'truncated';
+    /** The first damage found, its file and its byte offset in that file. */
     damage?: string;
     damageOffset?: number;
-    /** Records kept (including any the snapshot already holds). */
+    damageFile?: string;
+    /** Records kept (including any the snapshot already holds), over all journal files. */
     recordsKept: number;
     bytesKept: number;
     bytesCut: number;
-    /** Copy of the bytes cut away. */
+    /** Copy of the bytes cut away at the first damage. */
     backup?: string;
+    /** Every copy made, when more than one file was cut. */
+    backups?: string[];
   };
   /** Plain-language lines for the CLI to print: one per thing found and done (none when nothing was wrong). */
   summary: string[];
@@ -66,14 +75,16 @@ interface Base {
   note?: string;
 }
 
-/** Sequence numbers of the first and last records in the journal's valid prefix. */
-function journalSeqRange(bytes: Uint8Array): { first: number; last: number } | undefined {
+/** Sequence numbers of the first and last records in the journal files' valid prefixes. */
+function journalSeqRange(journals: JournalInput[]): { first: number; last: number } | undefined {
   const seqs: number[] = [];
-  for (const frame of scanFrames(bytes).frames) {
-    try {
-      seqs.push(decodeRecord(frame.payload).seq);
-    } catch {
-      break;
+  for (const { bytes } of journals) {
+    for (const frame of scanFrames(bytes).frames) {
+      try {
+        seqs.push(decodeRecord(frame.payload).seq);
+      } catch {
+        break;
+      }
     }
   }
   return seqs.length > 0 ? { first: seqs[0]!, last: seqs[seqs.length - 1]! } : undefined;
@@ -105,7 +116,6 @@ export async function repairStore(
   const log = options.log ?? (() => {});
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const snapshotPath = join(dir, SNAPSHOT_FILE);
-  const journalPath = join(dir, JOURNAL_FILE);
   const summary: string[] = [];
 
   let removedTempFiles: string[];
@@ -115,11 +125,11 @@ export async function repairStore(
     throw new StoreError('not_found', `cannot read store folder ${dir}: ${String(error)}`);
   }
   for (const name of removedTempFiles) summary.push(`removed unfinished snapshot temp file ${name}`);
-  const journalBytes = await fs.readFile(journalPath);
+  const { inputs: journals } = await readJournals(fs, dir);
   const snapshotBytes = await fs.readFile(snapshotPath);
 
   // 1. The base the journal replays onto.
-  const base = await loadBase(fs, snapshotPath, snapshotBytes, journalBytes, stamp);
+  const base = await loadBase(fs, snapshotPath, snapshotBytes, journals, stamp);
   if (base.note) summary.push(base.note);
   const { db } = base;
 
@@ -129,37 +139,47 @@ export async function repairStore(
       await writeSnapshot(fs, dir, db.export(), base.lastSeq);
     }
 
-    // 2. The journal: keep its longest good prefix.
-    const bytes = journalBytes ?? new Uint8Array(0);
-    const replay = replayJournal(db, bytes, base.lastSeq);
-    const kept = scanFrames(bytes.subarray(0, replay.goodEnd)).frames.length;
+    // 2. The journal: keep the longest good run of records, cut (with a copy) what cannot be replayed.
+    const replay = replayJournals(db, journals, base.lastSeq);
     const journal: RepairReport['journal'] = {
-      status: journalBytes ? 'ok' : 'missing',
-      recordsKept: kept,
-      bytesKept: replay.goodEnd,
-      bytesCut: bytes.length - replay.goodEnd,
+      status: journals.length > 0 ? 'ok' : 'missing',
+      recordsKept: 0,
+      bytesKept: 0,
+      bytesCut: 0,
     };
-    if (replay.damage) {
-      const backup = `${journalPath}.cut-at-byte-${replay.goodEnd}.${stamp}.bak`;
-      await writeFileDurably(fs, backup, bytes.subarray(replay.goodEnd));
+    const backups: string[] = [];
+    /** Copies bytes `at`..end of a journal file beside it, then cuts the file there (or deletes it, at 0). */
+    const cut = async (input: JournalInput, at: number, reason: string): Promise<string> => {
+      const path = join(dir, input.name);
+      const backup = `${path}.cut-at-byte-${at}.${stamp}.bak`;
+      await writeFileDurably(fs, backup, input.bytes.subarray(at));
       await fs.syncDir(dir);
-      const file = await fs.open(journalPath, 'readwrite', FILE_MODE);
-      try {
-        await file.truncate(replay.goodEnd);
-        await file.datasync();
-      } finally {
-        await file.close();
+      if (at > 0) await cutJournal(fs, path, at);
+      else await fs.unlink(path);
+      if (backups.length === 0) Object.assign(journal, { status: 'truncated', damage: reason, damageOffset: at, damageFile: path, backup });
+      backups.push(backup);
+      journal.bytesCut += input.bytes.length - at;
+      return backup;
+    };
+    for (const [i, input] of journals.entries()) {
+      const path = join(dir, input.name);
+      const file = replay.files[i];
+      if (!file) {
+        // Newer than the damage: its records cannot follow what is kept.
+        const backup = await cut(input, 0, `follows the damage in ${replay.stop!.name}`);
+        summary.push(`${path}: follows the damage in ${replay.stop!.name}, so none of its records can be replayed; moved whole (${input.bytes.length} bytes) to ${backup}`);
+        continue;
       }
-      Object.assign(journal, {
-        status: 'truncated',
-        damage: replay.damage.reason,
-        damageOffset: replay.damage.offset,
-        backup,
-      });
+      journal.recordsKept += file.superseded ? scanFrames(input.bytes).frames.length : file.records;
+      journal.bytesKept += file.goodEnd;
+      const reason = replay.stop && i === replay.files.length - 1 ? replay.stop.reason : file.torn?.reason;
+      if (reason === undefined) continue;
+      const backup = await cut(input, file.goodEnd, reason);
       summary.push(
-        `${journalPath}: ${replay.damage.reason} at byte offset ${replay.damage.offset}; kept ${kept} records (${replay.goodEnd} bytes), cut ${journal.bytesCut} bytes, kept as ${backup}`,
+        `${path}: ${reason} at byte offset ${file.goodEnd}; kept ${file.records} records (${file.goodEnd} bytes), cut ${input.bytes.length - file.goodEnd} bytes, kept as ${backup}`,
       );
     }
+    if (backups.length > 1) journal.backups = backups;
 
     // 3. Prove it.
     let opens = true;
@@ -171,7 +191,7 @@ export async function repairStore(
       openError = String(error);
       summary.push(`the store still does not open: ${openError}`);
     }
-    const changed = removedTempFiles.length > 0 || base.status === 'salvaged' || base.status === 'replaced' || !!replay.damage;
+    const changed = removedTempFiles.length > 0 || base.status === 'salvaged' || base.status === 'replaced' || backups.length > 0;
     return {
       dir,
       changed,
@@ -197,7 +217,7 @@ async function loadBase(
   fs: StoreFileSystem,
   path: string,
   bytes: Uint8Array | undefined,
-  journalBytes: Uint8Array | undefined,
+  journals: JournalInput[],
   stamp: string,
 ): Promise<Base> {
   if (!bytes) return { db: await newDatabase(), lastSeq: 0, status: 'missing' };
@@ -214,7 +234,7 @@ async function loadBase(
   }
   const backup = `${path}.damaged.${stamp}.bak`;
   await writeFileDurably(fs, backup, bytes);
-  const range = journalBytes ? journalSeqRange(journalBytes) : undefined;
+  const range = journalSeqRange(journals);
   const salvaged = await salvage(bytes, range);
   if (salvaged) {
     const note = `${path}: ${damage}; salvaged: SQLite integrity_check passes on the image, but rows may hold damaged bytes; the damaged file is kept as ${backup}`;

@@ -5,6 +5,7 @@
 // synchronous step, so reads see it at once and ids come out in order; its
 // promise settles when the journal fsync (or a snapshot) covering it is done.
 
+import { join } from 'node:path';
 import type { Database } from 'sql.js';
 import {
   StoreError,
@@ -19,7 +20,7 @@ import {
 } from './chat-store.ts';
 import { applyMutation } from './apply.ts';
 import { Durability, type StoreLog } from './durability.ts';
-import { JournalFile } from './journal.ts';
+import { JOURNAL_FILE, JournalFile } from './journal.ts';
 import { encodeRecord, type Mutation } from './journal-records.ts';
 import { schemaVersion } from './migrations.ts';
 import { Queries } from './queries.ts';
@@ -28,8 +29,15 @@ import { DIR_MODE, nodeFileSystem, type StoreFileSystem } from './store-fs.ts';
 
 export interface SqlJsStoreOptions {
   dir: string;
-  /** Snapshot after this many journal records (default 10,000). */
+  /** Snapshot after this many journal records (default 10,000)... */
   snapshotEveryRecords?: number;
+  /**
+   * ...and once the journal since the last snapshot is at least this
+   * fraction (default 1/8) of the snapshot image's size beyond 16 MiB, so
+   * that the export, whose cost grows with the database and blocks the event
+   * loop, stays a bounded share of the time (README.md, "Snapshot trigger and write").
+   */
+  snapshotJournalFraction?: number;
   /** Snapshot this often when anything changed (default 10 minutes). */
   snapshotEveryMs?: number;
   /** How long a record reaching an idle journal waits for company (default 0: the next event-loop turn). */
@@ -85,9 +93,13 @@ export class SqlJsStore implements ChatStore {
     await fs.mkdir(options.dir, DIR_MODE);
     const state = await recoverState(fs, options.dir, log);
     const q = new Queries(state.db);
+    // Appends go on in the newest journal file; a store without one starts journal.log.
+    const current = state.journals.at(-1);
     let journal: JournalFile;
     try {
-      journal = await JournalFile.open(fs, options.dir, state.journalSize);
+      journal = current
+        ? await JournalFile.open(fs, join(options.dir, current.name), current.size)
+        : await JournalFile.start(fs, options.dir, JOURNAL_FILE, false);
     } catch (error) {
       state.db.close();
       throw error;
@@ -96,9 +108,13 @@ export class SqlJsStore implements ChatStore {
       fs,
       dir: options.dir,
       journal,
+      olderJournals: state.journals.slice(0, -1).map((j) => join(options.dir, j.name)),
+      nextGeneration: state.nextGeneration,
       lastSeq: state.lastSeq,
       snapshotSeq: state.snapshotSeq,
+      imageBytes: state.imageBytes,
       snapshotEveryRecords: options.snapshotEveryRecords ?? 10_000,
+      snapshotJournalFraction: options.snapshotJournalFraction ?? 1 / 8,
       snapshotEveryMs: options.snapshotEveryMs ?? 10 * 60_000,
       groupCommitMaxDelayMs: options.groupCommitMaxDelayMs ?? 0,
       retryEveryMs: options.retryEveryMs ?? 1000,
@@ -113,7 +129,7 @@ export class SqlJsStore implements ChatStore {
     // A new store, or an upgraded schema, goes to disk at once rather than at the next snapshot.
     if (!state.snapshotPresent || state.migrated.length > 0) {
       try {
-        await durability.snapshot();
+        await durability.checkpoint();
       } catch (error) {
         await store.close();
         throw error;
