@@ -181,3 +181,30 @@ test('snapshots come by record count and by time, and each moves the journal on'
     await timed.close();
   });
 });
+
+test('isMember agrees with roomsOfUser: members, non-members, removed members, missing rooms and users', async () => {
+  await withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    const p = await populate(store);
+    const check = (s: SqlJsStore) => {
+      for (const user of [p.ann, p.bob, p.cy]) {
+        for (const room of [p.general, p.ops]) {
+          const expected = s.roomsOfUser(user.id).some((r) => r.id === room.id);
+          assert.equal(s.isMember(room.id, user.id), expected, `${user.name} in ${room.name}`);
+        }
+      }
+      assert.equal(s.isMember(p.ops.id, p.ann.id), true);
+      assert.equal(s.isMember(p.ops.id, p.cy.id), false, 'removed');
+      assert.equal(s.isMember(p.ops.id, p.bob.id), false, 'never joined');
+      assert.equal(s.isMember(999, p.ann.id), false, 'no such room');
+      assert.equal(s.isMember(p.general.id, 999), false, 'no such user');
+    };
+    check(store);
+    await store.snapshot(); // statements are re-prepared after export
+    check(store);
+    await store.close();
+    const again = await openStore(dir);
+    check(again);
+    await again.close();
+  });
+});

@@ -16,7 +16,8 @@ export function memberRoom(name: string, userId: number, context: ServerContext)
   if (!valid.ok) throw new RequestError('invalid_room', valid.reason);
   const room = context.store.roomByKey(valid.key);
   if (!room) throw new RequestError('no_such_room', `there is no room "${valid.name}"`);
-  if (!context.store.roomsOfUser(userId).some((joined) => joined.id === room.id)) {
+  // One primary-key probe per line, rather than reading every room the user is in.
+  if (!context.store.isMember(room.id, userId)) {
     throw new RequestError('not_a_member', `you are not in "${room.name}"; /join it first`);
   }
   return room;

@@ -106,6 +106,8 @@ export interface ChatStore {
   /** Idempotent. */
   removeMember(roomId: number, userId: number): Promise<void>;
   roomsOfUser(userId: number): RoomRecord[];
+  /** Whether the user is a member of the room (false for a room or user that does not exist). */
+  isMember(roomId: number, userId: number): boolean;
   memberIds(roomId: number): number[];
   memberCount(roomId: number): number;
 

@@ -24,6 +24,8 @@ const SQL = {
   // Ordered by m.room_id (= r.id): the members_user_id index yields that order, so no sort.
   roomsOfUser:
     'SELECT r.id, r.name, r.name_key, r.created_at FROM members m JOIN rooms r ON r.id = m.room_id WHERE m.user_id = ? ORDER BY m.room_id',
+  // The members table's primary key (room_id, user_id): one b-tree probe, no row read.
+  isMember: 'SELECT EXISTS (SELECT 1 FROM members WHERE room_id = ? AND user_id = ?)',
   memberIds: 'SELECT user_id FROM members WHERE room_id = ? ORDER BY user_id',
   memberCount: 'SELECT COUNT(*) FROM members WHERE room_id = ?',
   insertMessage: 'INSERT INTO messages (id, room_id, user_id, body, sent_at) VALUES (?, ?, ?, ?, ?)',
@@ -128,6 +130,7 @@ export class Queries {
   addMember = (roomId: number, userId: number) => this.change('addMember', [roomId, userId]);
   removeMember = (roomId: number, userId: number) => this.change('removeMember', [roomId, userId]);
   roomsOfUser = (userId: number) => this.rows('roomsOfUser', [userId], toRoom);
+  isMember = (roomId: number, userId: number) => this.first('isMember', [roomId, userId], (r) => r[0] === 1)!;
   memberIds = (roomId: number) => this.rows('memberIds', [roomId], (r) => Number(r[0]));
   memberCount = (roomId: number) => this.first('memberCount', [roomId], (r) => Number(r[0])) ?? 0;
   insertMessage = (m: MessageRecord) => this.change('insertMessage', [m.id, m.roomId, m.userId, m.body, m.sentAt]);

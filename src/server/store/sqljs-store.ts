@@ -294,6 +294,10 @@ export class SqlJsStore implements ChatStore {
     return this.q.roomsOfUser(userId);
   }
 
+  isMember(roomId: number, userId: number): boolean {
+    return this.q.isMember(roomId, userId);
+  }
+
   memberIds(roomId: number): number[] {
     return this.q.memberIds(roomId);
   }
