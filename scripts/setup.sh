@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The desktop window's binding is built by cmake-js against WebKitGTK (without
-# these, npm quietly skips the optional binding); the rest needs only Node.
-APT_PACKAGES=(cmake g++ make pkg-config libwebkit2gtk-4.0-dev tmux)
+# these, npm quietly skips the optional binding); the window draws emoji with
+# fonts-noto-color-emoji (without it, empty boxes); the rest needs only Node.
+APT_PACKAGES=(cmake g++ make pkg-config libwebkit2gtk-4.0-dev fonts-noto-color-emoji tmux)
 [ "${SECURECHAT_TEST_PACKAGES:-0}" = 1 ] && APT_PACKAGES+=(xvfb xauth xdotool imagemagick chromium python3 fonts-dejavu-core)
 
 missing=()

@@ -27,7 +27,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'rooms', usage: '/rooms', summary: 'List the rooms on the server' },
   { name: 'join', usage: '/join ROOM', summary: 'Join a room (created if new) and switch to it' },
   { name: 'leave', usage: '/leave [ROOM]', summary: 'Leave a room, the current one by default (#general cannot be left)' },
-  { name: 'history', usage: '/history [N]', summary: `Load N older messages of the current room (default ${DEFAULT_HISTORY}, at most ${MAX_HISTORY})` },
+  { name: 'history', usage: '/history [N]', summary: `Add up to N earlier messages above the oldest one shown (default ${DEFAULT_HISTORY}, at most ${MAX_HISTORY})` },
   { name: 'logout', usage: '/logout', summary: 'Log out and go back to the login panel (switch user)' },
   { name: 'quit', usage: '/quit', summary: 'Log out and close the window' },
 ];

@@ -68,34 +68,3 @@ export function checkPassword(password: string, register: boolean): string | und
   if (register && [...password.normalize('NFKC')].length < 8) return 'Choose a password of at least 8 characters';
   return undefined;
 }
-
-/**
- * Unicode bidirectional formatting characters (UAX #9): embeddings and
- * overrides (U+202A–U+202E), isolates (U+2066–U+2069), and the marks U+200E,
- * U+200F, U+061C. Obeyed, U+202E makes "abc" read "cba"; the terminal client
- * shows them as escapes instead, and so does the window.
- */
-const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** A bidi control written the way a programmer would type it: "\u202e". */
-export function escapeBidiControl(char: string): string {
-  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-}
-
-/** Splits `text` into plain runs (strings) and bidi controls to show visibly ({ control: "\u202e" }). */
-export function splitBidiControls(text: string): Array<string | { control: string }> {
-  const parts: Array<string | { control: string }> = [];
-  let start = 0;
-  for (const match of text.matchAll(BIDI_CONTROLS)) {
-    if (match.index > start) parts.push(text.slice(start, match.index));
-    parts.push({ control: escapeBidiControl(match[0]) });
-    start = match.index + 1;
-  }
-  if (start < text.length || parts.length === 0) parts.push(text.slice(start));
-  return parts;
-}
-
-/** What a text looks like on screen once its bidi controls are shown as escapes. */
-export function showBidiControls(text: string): string {
-  return text.replace(BIDI_CONTROLS, escapeBidiControl);
-}

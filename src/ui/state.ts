@@ -248,6 +248,9 @@ function apply(draft: Draft, event: StateEvent): void {
     }
     case 'loggedOut':
       state.screen = 'login';
+      // The key is pinned by now: logging in again over the same connection
+      // brings no new 'serverKey', and it must not still say "new".
+      state.firstContact = false;
       delete state.user;
       state.loginBusy = false;
       state.online = [];

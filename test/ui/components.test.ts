@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { HostEvent, UiAction } from '../../src/native/bridge-protocol.ts';
 import type { ChatMessage } from '../../src/net/schema.ts';
 import { buildUiDocument } from '../../src/ui/build.mjs';
-import { showBidiControls } from '../../src/ui/format.ts';
+import { showControls } from '../../src/ui/control-chars.ts';
 import type { LogLine } from '../../src/ui/state.ts';
 import { MAX_LINES_PER_ROOM } from '../../src/ui/state.ts';
 import { chromiumMissing, launchChromium, watchPage } from './browser.ts';
@@ -135,15 +135,40 @@ describe('UI components in headless Chromium', () => {
       );
       assert.equal(shown.length, hostile.length);
       shown.forEach((line, i) => {
-        // Bidi controls are shown as escapes (\u202e), everything else exactly as sent.
-        assert.equal(line.body, showBidiControls(hostile[i]!.body), `body ${i}`);
-        assert.equal(line.from, showBidiControls(hostile[i]!.from!), `name ${i}`);
-        assert.equal(line.elements, 3, `line ${i} has only time, name and body (and visible bidi controls)`);
+        // Control and bidi characters are shown as escapes (\x1b, \u202e), everything else exactly as sent.
+        assert.equal(line.body, showControls(hostile[i]!.body), `body ${i}`);
+        assert.equal(line.from, showControls(hostile[i]!.from!), `name ${i}`);
+        assert.equal(line.elements, 3, `line ${i} has only time, name and body (and visible escapes)`);
       });
       await page.waitForTimeout(300); // give any injected handler a chance
       assert.equal(await page.evaluate(() => (window as unknown as { __ran?: boolean }).__ran), false);
       assert.equal(await page.evaluate(() => document.querySelectorAll('.log script, .log img, .log iframe, .log a').length), 0);
       assert.deepEqual(problems, []);
+    });
+
+    test('C0/C1 control characters (ESC, BEL, CSI …) are shown as escapes like the bidi ones; tab and line feed are kept', { skip }, async () => {
+      const body = 'a\x1b[2Jb\x07c\td\ne\x9bf\x00g\x7fh\rz\u202e!';
+      await mount(
+        'MessageLog',
+        { room: 'general', lines: [{ key: 'm1', kind: 'other', ts: Date.UTC(2024, 0, 1, 12, 0), from: 'ev\x1be', body, id: 1 }], more: false },
+        ['onOlder'],
+      );
+      const line = page.locator('.line[data-id="1"]');
+      assert.equal(await line.locator('.body').textContent(), 'a\\x1b[2Jb\\x07c\td\ne\\x9bf\\x00g\\x7fh\\rz\\u202e!');
+      assert.equal(await line.locator('.from').textContent(), 'ev\\x1be');
+      const escapes = await line.locator('.bidi-control').evaluateAll((spans) =>
+        spans.map((span) => ({ text: span.textContent, kind: span.getAttribute('data-control'), color: getComputedStyle(span).color, width: span.getBoundingClientRect().width })),
+      );
+      assert.deepEqual(
+        escapes.map((e) => [e.text, e.kind]),
+        [['\\x1b', 'control'], ['\\x1b', 'control'], ['\\x07', 'control'], ['\\x9b', 'control'], ['\\x00', 'control'], ['\\x7f', 'control'], ['\\r', 'control'], ['\\u202e', 'bidi']],
+      );
+      // Drawn like the bidi escapes (muted), with real width: not an empty box, not nothing.
+      assert.equal(new Set(escapes.map((e) => e.color)).size, 1);
+      assert.ok(escapes.every((e) => e.width > 3 * (e.text ?? '').length), `every escape is drawn: ${JSON.stringify(escapes)}`);
+      // The body keeps its real tab and line break: it wraps onto two lines.
+      const text = await line.locator('.body').evaluate((element) => [...element.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.textContent).join('|'));
+      assert.ok(text.includes('c\td\ne'), 'tab and line feed are text, unchanged');
     });
 
     test('bidi overrides, embeddings, isolates and marks are shown as escapes, not obeyed, and cannot reorder the line', { skip }, async () => {

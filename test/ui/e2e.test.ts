@@ -100,6 +100,14 @@ describe('desktop UI in headless Chromium, against a real server', () => {
       assert.equal(await line.locator('b, img').count(), 0);
       assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
 
+      // Control characters from another client are shown escaped, like the terminal client shows them
+      // (not as empty boxes); a right-to-left override too; tab and line break are kept.
+      await bob.send('general', 'ctl \x1b[31mred\x1b[0m bell\x07 \u202eevil\tcol\nnext 🎉');
+      const controls = page.locator('.line.other', { hasText: 'ctl ' });
+      await controls.waitFor();
+      assert.equal(await controls.locator('.body').textContent(), 'ctl \\x1b[31mred\\x1b[0m bell\\x07 \\u202eevil\tcol\nnext 🎉');
+      assert.deepEqual(await controls.locator('.body .bidi-control').allTextContents(), ['\\x1b', '\\x1b', '\\x07', '\\u202e']);
+
       // Own lines green, others' blue (computed colours differ and match the palette).
       const colour = (selector: string) => page.locator(selector).first().evaluate((element) => getComputedStyle(element).color);
       assert.equal(await colour('.line.own .body'), 'rgb(23, 115, 58)');
@@ -135,6 +143,8 @@ describe('desktop UI in headless Chromium, against a real server', () => {
       await page.waitForSelector('.conversation');
       assert.equal(await page.textContent('.whoami'), `carol@${address}`);
       await page.waitForSelector('.users li.me:has-text("carol")');
+      // Same server, already pinned: no longer "new".
+      assert.match(await page.textContent('.status .key') ?? '', /SHA256:\S+ \(pinned\)$/);
       assert.deepEqual(ui.problems, []);
     } finally {
       await ui.close();

@@ -124,6 +124,17 @@ describe('UI state', () => {
     assert.deepEqual([out.screen, out.user, out.roomOrder, out.online, out.loginNotice], ['login', undefined, [], [], 'your session expired']);
   });
 
+  test('the server key is "new" only until logout: logging in again over the same connection says pinned', () => {
+    const key: HostEvent = { type: 'serverKey', address: '127.0.0.1:5555', fingerprint: 'SHA256:abc', firstContact: true };
+    const first = play([key], [session()]);
+    assert.equal(first.firstContact, true);
+    // File → Logout, then log in again: the socket thread reuses the connection, so no new 'serverKey'.
+    const again = play([key], [session()], [{ type: 'loggedOut' }], [session()]);
+    assert.deepEqual([again.firstContact, again.fingerprint], [false, 'SHA256:abc']);
+    // A new connection (another server, or after a drop) says what it found.
+    assert.equal(play([key], [session()], [{ type: 'loggedOut' }], [{ ...key, address: 'other:5555' }]).firstContact, true);
+  });
+
   test('a resumed session keeps what is on screen', () => {
     const state = play([session()], [{ type: 'ui/info', text: 'kept' }], [session({ resumed: true, history: { general: [msg(2, 'alice'), msg(3, 'bob')] } })]);
     assert.deepEqual(bodies(state), ['m1', 'm2', 'kept', 'm3', 'Reconnected; the session was resumed.']);

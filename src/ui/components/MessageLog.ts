@@ -3,8 +3,8 @@
 // wrap); when they have scrolled up to read, new lines do not move the view
 // and a "new messages" marker appears instead.
 //
-// Every name and body is rendered as text nodes (bidi controls shown as
-// escapes, each name and body an isolated <bdi>) (preact escapes it); nothing
+// Every name and body is rendered as text nodes (control and bidi characters
+// shown as escapes, each name and body an isolated <bdi>) (preact escapes it); nothing
 // here builds markup from strings, and URLs are not turned into links (a link
 // would navigate the app's own window away).
 

@@ -6,6 +6,7 @@ import type { RoomView } from '../state.ts';
 import { DEFAULT_ROOM } from '../state.ts';
 import { roomArgument } from '../commands.ts';
 import { SafeText } from './SafeText.ts';
+import { showControls } from '../control-chars.ts';
 
 export interface RoomListProps {
   rooms: RoomView[];
@@ -69,7 +70,7 @@ export function UserList({ online, me }: { online: string[]; me?: string | undef
     <aside class="users" aria-label="Online users">
       <h2>Online <span class="count">${online.length}</span></h2>
       <ul>
-        ${online.map((user) => html`<li key=${user} class=${user === me ? 'me' : ''} title=${user}><${SafeText} text=${user} />${user === me ? html` <span class="muted">(you)</span>` : null}</li>`)}
+        ${online.map((user) => html`<li key=${user} class=${user === me ? 'me' : ''} title=${showControls(user)}><${SafeText} text=${user} />${user === me ? html` <span class="muted">(you)</span>` : null}</li>`)}
       </ul>
     </aside>
   `;
