@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { COMMANDS, helpLines, resolveCommand, type CommandContext } from '../../src/cli/chat/commands.ts';
-import { parseInput } from '../../src/cli/chat/input.ts';
+import { bodyProblem, parseInput } from '../../src/cli/chat/input.ts';
+import { styledMessage } from '../../src/cli/chat/format.ts';
+import { painter } from '../../src/cli/chat/style.ts';
+import { MAX_BODY_BYTES } from '../../src/net/limits.ts';
 import { colourWanted } from '../../src/cli/chat/style.ts';
 
 describe('parseInput', () => {
@@ -22,6 +25,33 @@ describe('parseInput', () => {
   for (const [line, expected] of cases) {
     test(JSON.stringify(line), () => assert.deepEqual(parseInput(line), expected));
   }
+});
+
+describe('bodyProblem: a line the server would certainly refuse is refused before it is shown', () => {
+  test('the limit is in UTF-8 bytes, as the server counts', () => {
+    assert.equal(bodyProblem('A'.repeat(MAX_BODY_BYTES)), undefined);
+    assert.equal(bodyProblem('A'.repeat(9000)), `the message is 9000 bytes; the limit is ${MAX_BODY_BYTES}`);
+    assert.equal(bodyProblem('é'.repeat(4096)), undefined); // 8,192 bytes
+    assert.equal(bodyProblem('é'.repeat(4097)), `the message is 8194 bytes; the limit is ${MAX_BODY_BYTES}`);
+  });
+  test('nothing but white space is empty; anything else may be sent', () => {
+    assert.equal(bodyProblem(' \t '), 'the message is empty');
+    assert.equal(bodyProblem('/'), undefined);
+    assert.equal(bodyProblem(' hi '), undefined);
+  });
+});
+
+describe('styledMessage', () => {
+  const paint = painter(true);
+  const message = { ts: new Date(2024, 0, 1, 16, 20, 33).getTime(), from: 'bob', body: 'hi' };
+  test('own lines green; a queued one dim and marked, not green', () => {
+    assert.equal(styledMessage(message, { own: true }, paint), '\x1b[2m[16:20:33]\x1b[0m \x1b[32mbob: hi\x1b[0m');
+    assert.equal(
+      styledMessage(message, { own: true, queued: true }, paint),
+      '\x1b[2m[16:20:33]\x1b[0m \x1b[2mbob: hi\x1b[0m\x1b[2m (queued)\x1b[0m',
+    );
+    assert.equal(styledMessage(message, { own: true, queued: true }, painter(false)), '[16:20:33] bob: hi (queued)');
+  });
 });
 
 describe('slash commands', () => {

@@ -1,7 +1,8 @@
 // The interactive client in a real pseudo-terminal (util-linux `script`
 // provides it): trust prompt, registration with a password that is never
 // echoed, colours, slash commands, /logout back to the login prompt, the
-// up arrow, and hostile text shown inert.
+// up arrow, hostile text shown inert, lines refused before they are shown,
+// and lines typed during an outage shown as queued until they are sent.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -175,6 +176,50 @@ describe('securechat chat, interactive, in a pseudo-terminal', { skip }, () => {
     assert.equal(await pty.exit, 0);
     assert.doesNotMatch(pty.output(), /\x1b\[(32|94|33|31|2)m/);
     assert.ok(!pty.output().includes(password), JSON.stringify(pty.output()));
+  });
+
+  test('refused at once: a short new password, a line over the size limit; a line typed offline is queued, then confirmed', async () => {
+    const pty = startPty(args(), { SECURECHAT_HOME: join(scratch, 'dave') });
+    let at = await pty.waitFor('Trust this key and connect? [y/N] ');
+    pty.type('y\r');
+    at = await pty.waitFor('Log in or register? [L/r] ', at);
+    pty.type('r\r');
+    at = await pty.waitFor('User name: ', at);
+    pty.type('dave\r');
+    at = await pty.waitFor('Password: ', at);
+    pty.type('short\r');
+    // The server's own rule, checked before the password is asked for again.
+    at = await pty.waitFor('! The password must be at least 8 characters long. Nothing was sent; choose another.', at);
+    at = await pty.waitFor('Password: ', at);
+    assert.ok(!pty.output().slice(0, at).includes('Password again: '));
+    pty.type('dave-password\r');
+    at = await pty.waitFor('Password again: ', at);
+    pty.type('dave-password\r');
+    at = await pty.waitFor('[general] dave> ', at);
+
+    // 9,000 bytes: an error at once, and never shown as said.
+    pty.type(`${'A'.repeat(9000)}\r`);
+    const typed = at;
+    at = await pty.waitFor(/\x1b\[31m! not sent to general: the message is 9000 bytes; the limit is 8192 \("A{40}…"; Up recalls it\)/, at);
+    at = await pty.waitFor('[general] dave> ', at);
+    assert.ok(!pty.output().slice(typed).includes('dave: AAAA'), 'the refused line was echoed as said');
+
+    // An outage: the line is shown dim and "(queued)", not green, and "sent" follows once it is stored.
+    const port = server.port;
+    await server.stop();
+    at = await pty.waitFor('(reconnecting)', at);
+    pty.type('said while offline\r');
+    at = await pty.waitFor('\x1b[2mdave: said while offline\x1b[0m\x1b[2m (queued)\x1b[0m', at);
+    assert.ok(!pty.output().includes('\x1b[32mdave: said while offline'), 'a queued line was shown as sent');
+    assert.ok(!pty.output().slice(at).includes('sent: "said while offline"'));
+    server = await startServer({ host: '127.0.0.1', port, dataDir: join(scratch, 'server'), log: () => {} });
+    at = await pty.waitFor('session resumed', at);
+    at = await pty.waitFor(/\x1b\[2m\[\d\d:\d\d:\d\d\] sent: "said while offline"\x1b\[0m/, at);
+    pty.type('/history 3\r');
+    at = await pty.waitFor('dave: said while offline', at);
+    pty.type('/quit\r');
+    assert.equal(await pty.exit, 0, pty.output());
+    assert.equal(pty.output().split('sent: "said while offline"').length, 2, 'confirmed once');
   });
 
   test('a changed server key: both fingerprints, how to reset the pin, exit 3, no password asked', async () => {

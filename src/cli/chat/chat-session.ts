@@ -9,8 +9,8 @@ import { LiveSession, Outbox } from '../../net/outbox.ts';
 import type { ChatMessage, SessionStart } from '../../net/schema.ts';
 import { helpLines, resolveCommand, type CommandContext } from './commands.ts';
 import { ConnectionStatus } from './connection-status.ts';
-import { styledError, styledMessage, styledNotice } from './format.ts';
-import { parseInput } from './input.ts';
+import { styledError, styledMessage, styledNotice, styledStatus } from './format.ts';
+import { bodyProblem, parseInput } from './input.ts';
 import type { Paint } from './style.ts';
 import type { Terminal } from './terminal.ts';
 import { mismatchText } from './trust-text.ts';
@@ -31,6 +31,11 @@ export interface ChatSessionOptions {
 
 const QUIT_GRACE_MS = 5000;
 
+/** The outbox's tag for a line: whether it was shown as waiting, so that its sending is confirmed. */
+interface LineState {
+  queued: boolean;
+}
+
 export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd> {
   const { terminal, client, paint, address, start } = options;
   const me = start.user;
@@ -44,9 +49,13 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
 
   const notice = (text: string, ts = Date.now()): void => terminal.print(styledNotice(ts, text, paint));
   const error = (text: string): void => terminal.print(styledError(Date.now(), text, paint));
-  const show = (message: ChatMessage, missed = false): void =>
+  const show = (message: ChatMessage, missed = false, queued = false): void =>
     terminal.print(
-      styledMessage(message, { own: message.from === me, missed, ...(message.room !== room ? { roomLabel: message.room } : {}) }, paint),
+      styledMessage(
+        message,
+        { own: message.from === me, missed, queued, ...(message.room !== room ? { roomLabel: message.room } : {}) },
+        paint,
+      ),
     );
   const promptText = (): string => {
     const suffix = status.promptSuffix;
@@ -55,10 +64,23 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
 
   const status = new ConnectionStatus(address, { notice, refreshPrompt: () => terminal.setPrompt(promptText()) });
   const live = new LiveSession(client);
-  const outbox = new Outbox(client, live, {
-    acknowledged: () => {},
+  // A line typed while connected is shown at once, in green, and needs no
+  // confirmation (the acknowledgement takes milliseconds; a refusal is
+  // reported). A line that has to wait for the connection is shown dim and
+  // "(queued)", and one dim "sent: …" line with the server's time follows
+  // once it is stored.
+  const outbox = new Outbox<LineState>(client, live, {
+    acknowledged: (message, line) => {
+      if (!line.tag.queued) return;
+      const where = message.room === room ? '' : ` to ${message.room}`;
+      terminal.print(styledStatus(message.ts, `sent${where}: ${preview(message.body)}`, paint));
+    },
     refused: (line, reason) => error(`not sent to ${line.room}: ${describe(reason)} (${preview(line.body)})`),
-    waiting: () => notice('not connected: the line will be sent once the connection is back'),
+    waiting: (line) => {
+      if (line.tag.queued) return; // shown as queued when typed
+      line.tag.queued = true;
+      notice(`not connected: ${preview(line.body)} will be sent once the connection is back`);
+    },
   });
 
   // ------------------------------------------------------------ server events
@@ -169,10 +191,15 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
     switch (input.kind) {
       case 'empty':
         return;
-      case 'message':
-        show({ id: 0, room, from: me, body: input.text, ts: Date.now() });
-        outbox.enqueue(room, input.text);
+      case 'message': {
+        // Refused here, before it is shown as said, when the server would certainly refuse it.
+        const problem = bodyProblem(input.text);
+        if (problem !== undefined) return error(`not sent to ${room}: ${problem} (${preview(input.text)}; Up recalls it)`);
+        const queued = !live.isLive;
+        show({ id: 0, room, from: me, body: input.text, ts: Date.now() }, false, queued);
+        outbox.enqueue(room, input.text, { queued });
         return;
+      }
       case 'command': {
         const dispatch = resolveCommand(input.name, input.args);
         if (!dispatch.ok) return error(dispatch.error);

@@ -28,6 +28,8 @@ export interface MessageView {
   roomLabel?: string;
   /** Fetched after a reconnect. */
   missed?: boolean;
+  /** Typed while the connection was down: not sent yet (dim, not green, marked "(queued)"). */
+  queued?: boolean;
 }
 
 /** The coloured form of the interactive client; multi-line bodies continue on indented lines. */
@@ -37,8 +39,14 @@ export function styledMessage(message: Pick<ChatMessage, 'ts' | 'from' | 'body'>
   const head = `${room}${neutralise(message.from)}: `;
   const indent = ' '.repeat(time.length + 1 + 2);
   const body = neutralise(message.body, { newline: { indent } });
-  const marker = view.missed === true ? paint('dim', ' (missed)') : '';
-  return `${paint('dim', time)} ${paint(view.own ? 'own' : 'other', head + body)}${marker}`;
+  const marker = view.missed === true ? paint('dim', ' (missed)') : view.queued === true ? paint('dim', ' (queued)') : '';
+  const role = view.queued === true ? 'dim' : view.own ? 'own' : 'other';
+  return `${paint('dim', time)} ${paint(role, head + body)}${marker}`;
+}
+
+/** A quiet status line, all dim: "sent: …" once a queued line is stored (`ts` is then the server's time). */
+export function styledStatus(ts: number, text: string, paint: Paint): string {
+  return paint('dim', `${clock(ts)} ${neutralise(text)}`);
 }
 
 export function styledNotice(ts: number, text: string, paint: Paint): string {

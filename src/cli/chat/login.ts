@@ -1,10 +1,13 @@
 // The login prompt of the interactive client: log in or register, user name,
 // password (not echoed; asked twice when registering). Loops until a session
-// starts or the person gives up (Ctrl-D / Ctrl-C).
+// starts or the person gives up (Ctrl-D / Ctrl-C). A new password is checked
+// against the server's own rule (validatePassword, a pure module shared with
+// the server) as soon as it is typed, before it is asked for again.
 
 import type { ChatClient } from '../../net/client.ts';
 import { RequestError } from '../../net/errors.ts';
 import type { SessionStart } from '../../net/schema.ts';
+import { validatePassword } from '../../server/accounts/password-policy.ts';
 import type { Terminal } from './terminal.ts';
 
 export interface LoginView {
@@ -49,9 +52,14 @@ export async function loginPrompt(
       continue;
     }
     user = name;
-    const password = await terminal.askSecret('Password: ');
+    let password = await terminal.askSecret('Password: ');
     if (password === undefined) return undefined;
     if (register) {
+      for (let check = validatePassword(password); !check.ok; check = validatePassword(password)) {
+        view.error(`${check.reason} Nothing was sent; choose another.`);
+        password = await terminal.askSecret('Password: ');
+        if (password === undefined) return undefined;
+      }
       const again = await terminal.askSecret('Password again: ');
       if (again === undefined) return undefined;
       if (again !== password) {
