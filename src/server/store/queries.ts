@@ -32,7 +32,7 @@ const SQL = {
   messagesBefore:
     'SELECT id, room_id, user_id, body, sent_at FROM messages WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
   messagesAfter:
-    'SELECT id, room_id, user_id, body, sent_at FROM messages WHERE room_id = ? AND id > ? ORDER BY id LIMIT ?',
+    'SELECT id, room_id, user_id, body, sent_at FROM messages WHERE room_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?',
 } as const;
 
 type Name = keyof typeof SQL;
@@ -136,8 +136,8 @@ export class Queries {
   insertMessage = (m: MessageRecord) => this.change('insertMessage', [m.id, m.roomId, m.userId, m.body, m.sentAt]);
   messagesBefore = (roomId: number, beforeId: number, limit: number) =>
     this.rows('messagesBefore', [roomId, beforeId, limit], toMessage).reverse();
-  messagesAfter = (roomId: number, afterId: number, limit: number) =>
-    this.rows('messagesAfter', [roomId, afterId, limit], toMessage);
+  messagesAfter = (roomId: number, afterId: number, upToId: number, limit: number) =>
+    this.rows('messagesAfter', [roomId, afterId, upToId, limit], toMessage);
 
   /** One-off scalar (counts, max ids) outside the hot paths. */
   scalar(sql: string): number {

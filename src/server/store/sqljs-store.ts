@@ -70,6 +70,14 @@ export class SqlJsStore implements ChatStore {
   private nextUserId: number;
   private nextRoomId: number;
   private nextMessageId: number;
+  /**
+   * Highest message id known to be durable. Reads of history stop there: a
+   * line is in memory before its journal record is fsync'd, and a history
+   * request answered in between must not show a line that a crash could
+   * still take back (nor show it before its live delivery, which waits for
+   * durability too).
+   */
+  private durableMessageId: number;
   private users: number;
   private messages: number;
   private closing: Promise<void> | undefined;
@@ -83,6 +91,7 @@ export class SqlJsStore implements ChatStore {
     this.nextUserId = q.scalar('SELECT COALESCE(MAX(id), 0) FROM users') + 1;
     this.nextRoomId = q.scalar('SELECT COALESCE(MAX(id), 0) FROM rooms') + 1;
     this.nextMessageId = q.scalar('SELECT COALESCE(MAX(id), 0) FROM messages') + 1;
+    this.durableMessageId = this.nextMessageId - 1;
     this.users = q.scalar('SELECT COUNT(*) FROM users');
     this.messages = q.scalar('SELECT COUNT(*) FROM messages');
   }
@@ -308,10 +317,10 @@ export class SqlJsStore implements ChatStore {
 
   // Messages
 
-  appendMessage(message: NewMessage): Promise<MessageRecord> {
+  async appendMessage(message: NewMessage): Promise<MessageRecord> {
     const { roomId, userId, body, sentAt } = message;
     const record: MessageRecord = { id: this.nextMessageId, roomId, userId, body, sentAt };
-    return this.write(
+    const stored = await this.write(
       () => {
         // Per line: one existence check for both, rather than reading the room's and the user's rows.
         const exists = this.q.roomAndUserExist(roomId, userId);
@@ -325,16 +334,20 @@ export class SqlJsStore implements ChatStore {
         return record;
       },
     );
+    // Records become durable in order: every line up to this one is durable now.
+    this.durableMessageId = Math.max(this.durableMessageId, stored.id);
+    return stored;
   }
 
   messagesBefore(roomId: number, beforeId: number | undefined, limit: number): MessageRecord[] {
     if (!(limit >= 1)) return [];
-    return this.q.messagesBefore(roomId, beforeId ?? Number.MAX_SAFE_INTEGER, Math.floor(limit));
+    const below = Math.min(beforeId ?? Number.MAX_SAFE_INTEGER, this.durableMessageId + 1);
+    return this.q.messagesBefore(roomId, below, Math.floor(limit));
   }
 
   messagesAfter(roomId: number, afterId: number, limit: number): MessageRecord[] {
     if (!(limit >= 1)) return [];
-    return this.q.messagesAfter(roomId, afterId, Math.floor(limit));
+    return this.q.messagesAfter(roomId, afterId, this.durableMessageId, Math.floor(limit));
   }
 
   messageCount(): number {
