@@ -81,6 +81,12 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** Newest message id seen per room: what "missed" is measured from after a reconnect. */
   private readonly lastSeen = new Map<string, number>();
+  /**
+   * While missed lines are being fetched after a resume: ids per room that
+   * arrived live meanwhile. A line stored after the resume reaches us live
+   * and may also be in the fetched pages; it is shown once.
+   */
+  private liveDuringCatchUp: Map<string, Set<number>> | undefined;
   private readonly knownServers: KnownServers;
 
   state: ConnectionState = 'idle';
@@ -275,10 +281,16 @@ export class ChatClient extends EventEmitter<ClientEvents> {
         else this.emit('error', error);
         break;
       }
-      case 'message':
+      case 'message': {
+        const { room, id } = message.message;
+        if (this.liveDuringCatchUp) {
+          const ids = this.liveDuringCatchUp.get(room) ?? new Set<number>();
+          this.liveDuringCatchUp.set(room, ids.add(id));
+        }
         this.see(message.message);
         this.emit('message', message.message, false);
         break;
+      }
       case 'notice':
         this.emit('notice', { room: message.room, event: message.event, user: message.user, ts: message.ts });
         break;
@@ -340,6 +352,15 @@ export class ChatClient extends EventEmitter<ClientEvents> {
 
   private async resumeAndCatchUp(token: string): Promise<void> {
     const before = new Map(this.lastSeen);
+    this.liveDuringCatchUp = new Map();
+    try {
+      await this.resumeThenFetchMissed(token, before);
+    } finally {
+      this.liveDuringCatchUp = undefined;
+    }
+  }
+
+  private async resumeThenFetchMissed(token: string, before: Map<string, number>): Promise<void> {
     try {
       await this.startSession(this.request('resume', { token }), true);
     } catch (error) {
@@ -363,7 +384,9 @@ export class ChatClient extends EventEmitter<ClientEvents> {
     let after = afterId;
     for (;;) {
       const page = await this.history(room, { after, limit: MISSED_PAGE });
+      const live = this.liveDuringCatchUp?.get(room);
       for (const message of page.messages) {
+        if (live?.has(message.id)) continue;
         this.see(message);
         this.emit('message', message, true);
       }

@@ -197,6 +197,34 @@ describe('durability and reconnection', () => {
     assert.equal(missed.filter((m) => m.id === line.id).length, 1, 'delivered once');
   });
 
+  test('a line that arrives live while missed lines are being fetched is shown once', async () => {
+    // hana fetches the missed lines of 20 rooms one after another after the restart; ivan, back
+    // already, speaks in the last of them as soon as she has resumed: the line reaches her live and
+    // is also in that room's page of missed lines.
+    const ivan = await harness.client({ reconnectDelay: () => 50 });
+    const hana = await harness.client({ reconnectDelay: () => 400 });
+    await ivan.register('ivan', PASSWORD);
+    await hana.register('hana', PASSWORD);
+    const rooms = Array.from({ length: 20 }, (_, i) => `catchup${i}`);
+    for (const room of rooms) {
+      await hana.join(room);
+      await ivan.join(room);
+    }
+    const last = rooms.at(-1)!;
+    const shown: number[] = [];
+    hana.on('message', (message) => message.room === last && shown.push(message.id));
+    let said: Promise<ChatMessage> | undefined;
+    hana.on('session', (_start, automatic) => {
+      if (automatic) said = ivan.send(last, 'said during the catch-up');
+    });
+    await harness.restart();
+    await waitFor(() => said !== undefined, 'hana to resume', 10_000);
+    const line = await said!;
+    await waitFor(() => shown.includes(line.id), 'the line to reach hana', 5000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(shown.filter((id) => id === line.id).length, 1, 'shown once');
+  });
+
   test('a user sending too fast is told to wait, and others are not affected', async () => {
     const fast = await harness.client();
     const other = await harness.client();
