@@ -95,7 +95,7 @@ export interface OutboxHooks<T> {
   acknowledged(message: ChatMessage, line: OutboxLine<T>): void;
   /** The server refused the line (too long, not a member …), or the session is gone. */
   refused(line: OutboxLine<T>, error: Error): void;
-  /** Told once per line that has to wait for the connection, when its turn comes. */
+  /** Told once per line that has to wait for the connection: when its turn comes, or when the connection went with it in flight. */
   waiting?(line: OutboxLine<T>): void;
 }
 
@@ -187,7 +187,13 @@ export class Outbox<T = void> {
           if (error.code === 'not_authenticated') continue; // raced a reconnect: wait for the resume
           throw error;
         }
-        // The connection went (or the answer timed out) with the line in flight.
+        // The connection went (or the answer timed out) with the line in flight: it waits for
+        // the connection after all (to be looked up, then sent if it was not stored), and the
+        // person is told so rather than left believing it was delivered.
+        if (!toldWaiting) {
+          toldWaiting = true;
+          this.hooks.waiting?.(line);
+        }
         const stored = await this.findStored(line, before);
         if (stored !== undefined) {
           this.saw(stored);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { ChatClient } from '../../src/net/client.ts';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
+import { waitFor } from '../helpers/harness.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -178,7 +179,13 @@ describe('securechat chat, interactive, in a pseudo-terminal', { skip }, () => {
     assert.ok(!pty.output().includes(password), JSON.stringify(pty.output()));
   });
 
-  test('refused at once: a short new password, a line over the size limit; a line typed offline is queued, then confirmed', async () => {
+  test('refused at once: a short new password, a line over the size limit; a line typed offline is queued, then confirmed; a restart is no presence news', async () => {
+    // erin is online throughout and comes back after dave: the restart announces her "online",
+    // which dave already knew.
+    const erin = new ChatClient({ host: '127.0.0.1', port: server.port, knownServersFile: join(scratch, 'erin-pins.json'), reconnectDelay: () => 1500 });
+    erin.on('error', () => {});
+    await erin.connect();
+    await erin.register('erin', 'erin-password');
     const pty = startPty(args(), { SECURECHAT_HOME: join(scratch, 'dave') });
     let at = await pty.waitFor('Trust this key and connect? [y/N] ');
     pty.type('y\r');
@@ -217,6 +224,12 @@ describe('securechat chat, interactive, in a pseudo-terminal', { skip }, () => {
     at = await pty.waitFor(/\x1b\[2m\[\d\d:\d\d:\d\d\] sent: "said while offline"\x1b\[0m/, at);
     pty.type('/history 3\r');
     at = await pty.waitFor('dave: said while offline', at);
+    await waitFor(() => erin.state === 'connected' && erin.user === 'erin', 'erin to resume');
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // presence is announced per 0.5 s
+    assert.ok(!pty.output().includes('erin is online'), 'the restart was told as news');
+    await erin.logout();
+    at = await pty.waitFor('erin is offline', at);
+    erin.close();
     pty.type('/quit\r');
     assert.equal(await pty.exit, 0, pty.output());
     assert.equal(pty.output().split('sent: "said while offline"').length, 2, 'confirmed once');

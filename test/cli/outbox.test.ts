@@ -137,15 +137,17 @@ describe('outbox (shared by the terminal and desktop clients)', () => {
   });
 
   test('a line lost before it was stored is sent again after the resume', async () => {
-    const { client, outbox, acknowledged } = setup();
+    const { client, outbox, acknowledged, waiting } = setup();
     client.script = ['drop'];
     outbox.enqueue('general', 'hello', 1);
     await tick();
+    assert.deepEqual(waiting, [1], 'the line in flight when the connection went is reported as waiting');
     client.resume();
     await outbox.drain();
     assert.deepEqual(client.sends, ['hello', 'hello']);
     assert.deepEqual(bodies(client.stored), ['hello']);
     assert.equal(acknowledged.length, 1);
+    assert.deepEqual(waiting, [1], 'once');
   });
 
   test('the bound refuses more lines at once and takes them again once there is room', async () => {

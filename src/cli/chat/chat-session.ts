@@ -42,6 +42,12 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
   let room = 'general';
   let finished = false;
   let missedHeaderShown = false;
+  /**
+   * Who we believe is online. Presence is state: after a server restart
+   * everyone comes back and is announced "online" again, though nobody was
+   * told they had gone; only a change of this set is news worth a line.
+   */
+  const online = new Set(start.online);
   let resolveEnd: (end: SessionEnd) => void = () => {};
   const ended = new Promise<SessionEnd>((resolve) => {
     resolveEnd = resolve;
@@ -97,7 +103,11 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
       notice(`${event.user} ${event.event === 'join' ? 'joined' : 'left'} ${event.room}`, event.ts);
     },
     presence(event: { event: 'online' | 'offline'; user: string; ts: number }) {
-      if (event.user !== me) notice(`${event.user} is ${event.event}`, event.ts);
+      if (event.user === me) return;
+      const known = online.has(event.user);
+      if (event.event === 'online') online.add(event.user);
+      else online.delete(event.user);
+      if (known !== (event.event === 'online')) notice(`${event.user} is ${event.event}`, event.ts);
     },
     bye(reason: string) {
       notice(`the server says: ${reason}`);
@@ -106,7 +116,9 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
       if (state === 'reconnecting') missedHeaderShown = false;
       status.onState(state, detail);
     },
-    session(_start: SessionStart, automatic: boolean) {
+    session(resumed: SessionStart, automatic: boolean) {
+      // Kept across a resume: who was online before the drop and comes back is not news.
+      for (const name of resumed.online) online.add(name);
       if (automatic) status.onResumed();
     },
     sessionEnded(reason: string) {

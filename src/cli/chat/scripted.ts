@@ -177,7 +177,7 @@ async function converse(
   });
   client.on('bye', (reason) => out(plainNotice(Date.now(), `the server says: ${reason}`)));
   client.on('state', (state, detail) => {
-    if (state === 'reconnecting') diag(`connection lost; ${detail ?? 'reconnecting'}`);
+    if (state === 'reconnecting') diag(detail ?? 'connection lost; reconnecting');
     if (state === 'closed') settle({ code: EXIT_FAILURE, reason: `connection closed: ${detail ?? 'no reason given'}` });
   });
   client.on('session', (_start, automatic) => {
