@@ -19,8 +19,10 @@ if ! (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   : >"$LOG"
   node dist/securechat.js server --host 127.0.0.1 --port "$PORT" >>"$LOG" 2>&1 &
   server_pid=$!
-  trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true' EXIT
-  # Ready when it says so in its log (a TCP probe would show up there as a failed handshake).
+  # Stops the server this script started, and only while it is still this shell's running job:
+  # once it has exited, its pid may belong to another process.
+  trap 'jobs -pr | grep -qx "$server_pid" && kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true' EXIT
+  # Ready when it says so in its log (polling the port would race the server's start-up).
   until grep -q '^fingerprint:' "$LOG"; do
     kill -0 "$server_pid" 2>/dev/null || { echo "the server did not start:" >&2; cat "$LOG" >&2; exit 1; }
     sleep 0.1
