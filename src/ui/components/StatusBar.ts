@@ -27,7 +27,7 @@ export function StatusBar({ connection, detail, user, address, fingerprint, firs
       <span class=${`dot ${connection}`} aria-hidden="true"></span>
       <span class="state">${LABEL[connection]}</span>
       ${where ? html`<span class="where">${where}</span>` : null}
-      ${detail && connection !== 'connected' ? html`<span class="detail">${detail}</span>` : null}
+      ${detail && connection !== 'connected' ? html`<span class="detail" title=${detail}>${detail}</span>` : null}
       ${fingerprint
         ? html`<span class="key" title=${firstContact ? 'First contact: this key was just pinned' : 'Matches the key pinned earlier'}
             >Server key <code class="fingerprint">${fingerprint}</code>${firstContact ? ' (new, pinned)' : ' (pinned)'}</span
