@@ -5,11 +5,12 @@
 
 import { EventEmitter } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
+import { oversizeBody } from './body-rules.ts';
 import { clientHandshake, type SecureChannel } from './channel.ts';
 import { ChannelError, ProtocolError, RequestError, ServerKeyMismatchError } from './errors.ts';
 import { fingerprintOf, normaliseFingerprint } from './fingerprint.ts';
 import { KnownServers } from './known-servers.ts';
-import { MAX_BODY_BYTES, MAX_CLIENT_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES } from './limits.ts';
+import { MAX_CLIENT_MESSAGE_BYTES, MAX_SERVER_MESSAGE_BYTES } from './limits.ts';
 import { nextReconnectDelay } from './reconnect-delay.ts';
 import {
   type ChatMessage,
@@ -160,10 +161,8 @@ export class ChatClient extends EventEmitter<ClientEvents> {
   }
 
   async send(room: string, body: string): Promise<ChatMessage> {
-    const size = Buffer.byteLength(body, 'utf8');
-    if (size > MAX_BODY_BYTES) {
-      throw new RequestError('body_too_long', `the message is ${size} bytes; the limit is ${MAX_BODY_BYTES}`);
-    }
+    const tooLong = oversizeBody(body);
+    if (tooLong) throw new RequestError(tooLong.code, tooLong.message);
     const { message } = await this.request('send', { room, body });
     this.see(message);
     return message;

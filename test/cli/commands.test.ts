@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { COMMANDS, helpLines, resolveCommand, type CommandContext } from '../../src/cli/chat/commands.ts';
-import { bodyProblem, parseInput } from '../../src/cli/chat/input.ts';
+import { parseInput } from '../../src/cli/chat/input.ts';
+import { bodyProblem } from '../../src/net/body-rules.ts';
 import { styledMessage } from '../../src/cli/chat/format.ts';
 import { painter } from '../../src/cli/chat/style.ts';
 import { MAX_BODY_BYTES } from '../../src/net/limits.ts';
@@ -27,15 +28,15 @@ describe('parseInput', () => {
   }
 });
 
-describe('bodyProblem: a line the server would certainly refuse is refused before it is shown', () => {
+describe('bodyProblem (src/net/body-rules.ts): a line the server would certainly refuse is refused before it is shown', () => {
   test('the limit is in UTF-8 bytes, as the server counts', () => {
     assert.equal(bodyProblem('A'.repeat(MAX_BODY_BYTES)), undefined);
-    assert.equal(bodyProblem('A'.repeat(9000)), `the message is 9000 bytes; the limit is ${MAX_BODY_BYTES}`);
+    assert.equal(bodyProblem('A'.repeat(9000))?.message, `the message is 9000 bytes; the limit is ${MAX_BODY_BYTES}`);
     assert.equal(bodyProblem('é'.repeat(4096)), undefined); // 8,192 bytes
-    assert.equal(bodyProblem('é'.repeat(4097)), `the message is 8194 bytes; the limit is ${MAX_BODY_BYTES}`);
+    assert.equal(bodyProblem('é'.repeat(4097))?.message, `the message is 8194 bytes; the limit is ${MAX_BODY_BYTES}`);
   });
   test('nothing but white space is empty; anything else may be sent', () => {
-    assert.equal(bodyProblem(' \t '), 'the message is empty');
+    assert.equal(bodyProblem(' \t ')?.message, 'the message is empty');
     assert.equal(bodyProblem('/'), undefined);
     assert.equal(bodyProblem(' hi '), undefined);
   });

@@ -5,12 +5,13 @@
 
 import type { ChatClient, ConnectionState } from '../../net/client.ts';
 import { ChannelError, RequestError, ServerKeyMismatchError } from '../../net/errors.ts';
+import { bodyProblem } from '../../net/body-rules.ts';
 import { LiveSession, Outbox } from '../../net/outbox.ts';
 import type { ChatMessage, SessionStart } from '../../net/schema.ts';
 import { helpLines, resolveCommand, type CommandContext } from './commands.ts';
 import { ConnectionStatus } from './connection-status.ts';
 import { styledError, styledMessage, styledNotice, styledStatus } from './format.ts';
-import { bodyProblem, parseInput } from './input.ts';
+import { parseInput } from './input.ts';
 import type { Paint } from './style.ts';
 import type { Terminal } from './terminal.ts';
 import { mismatchText } from './trust-text.ts';
@@ -206,7 +207,7 @@ export function runChatSession(options: ChatSessionOptions): Promise<SessionEnd>
       case 'message': {
         // Refused here, before it is shown as said, when the server would certainly refuse it.
         const problem = bodyProblem(input.text);
-        if (problem !== undefined) return error(`not sent to ${room}: ${problem} (${preview(input.text)}; Up recalls it)`);
+        if (problem !== undefined) return error(`not sent to ${room}: ${problem.message} (${preview(input.text)}; Up recalls it)`);
         const queued = !live.isLive;
         show({ id: 0, room, from: me, body: input.text, ts: Date.now() }, false, queued);
         outbox.enqueue(room, input.text, { queued });

@@ -1,6 +1,6 @@
 import type { ChatMessage, ServerMessage } from '../../net/schema.ts';
 import { RequestError } from '../../net/errors.ts';
-import { MAX_BODY_BYTES } from '../../net/limits.ts';
+import { bodyProblem } from '../../net/body-rules.ts';
 import { type Handler, signedIn } from './handler.ts';
 import { memberRoom } from './rooms.ts';
 
@@ -9,11 +9,8 @@ export const send: Handler<'send'> = {
   async handle(request, connection, context) {
     const user = signedIn(connection);
     const room = memberRoom(request.room, user.id, context);
-    if (request.body.trim().length === 0) throw new RequestError('empty_body', 'the message is empty');
-    const bytes = Buffer.byteLength(request.body, 'utf8');
-    if (bytes > MAX_BODY_BYTES) {
-      throw new RequestError('body_too_long', `the message is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}`);
-    }
+    const problem = bodyProblem(request.body);
+    if (problem) throw new RequestError(problem.code, problem.message);
     const wait = context.messageRate.take(`user:${user.id}`, context.now());
     if (wait > 0) {
       throw new RequestError('rate_limited', `you are sending too fast; wait ${Math.ceil(wait / 1000)} s`, wait);
