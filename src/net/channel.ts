@@ -166,17 +166,16 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
     const frames: Buffer[] = [];
     let batch: Uint8Array[] = [];
     let batchBytes = 1;
-    const seal = (plaintext: Uint8Array) => frames.push(encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext)));
     const sealBatch = () => {
       if (batch.length === 0) return;
-      seal(packBatch(batch, batchBytes));
+      frames.push(this.seal(packBatch(batch, batchBytes)));
       batch = [];
       batchBytes = 1;
     };
     for (const message of messages) {
       if (message.length > MAX_BATCHED_MESSAGE) {
         sealBatch();
-        for (const plaintext of fragment(message)) seal(plaintext);
+        for (const plaintext of fragment(message)) frames.push(this.seal(plaintext));
         continue;
       }
       if (batchBytes + BATCH_LENGTH_BYTES + message.length > MAX_PLAINTEXT) sealBatch();
@@ -196,7 +195,12 @@ export class SecureChannel extends EventEmitter<ChannelEvents> {
   /** Encrypts without writing, after writing what is queued (tests craft frames with it). */
   encrypt(message: Uint8Array): Buffer[] {
     this.flush();
-    return fragment(message).map((plaintext) => encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext)));
+    return fragment(message).map((plaintext) => this.seal(plaintext));
+  }
+
+  /** One plaintext as the next Noise transport message, framed. */
+  private seal(plaintext: Uint8Array): Buffer {
+    return encodeFrame(this.sender.encryptWithAd(EMPTY, plaintext));
   }
 
   /** Bytes queued (in this channel or the socket) but not yet sent to the peer. */
