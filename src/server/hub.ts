@@ -105,24 +105,22 @@ export class Hub {
 
   /** Index of the first name that does not sort before `name` (binary search). */
   private firstNotBefore(name: string): number {
-    let low = 0;
-    let high = this.sortedNames.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (this.compare(this.sortedNames[middle]!, name) < 0) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+    return this.firstIndexWhere((other) => this.compare(other, name) >= 0);
   }
 
   /** Index of the first name that sorts after `name`. */
   private firstAfter(name: string): number {
+    return this.firstIndexWhere((other) => this.compare(other, name) > 0);
+  }
+
+  /** Binary search in the sorted names for the first one where `holds` (false before it, true from it on). */
+  private firstIndexWhere(holds: (name: string) => boolean): number {
     let low = 0;
     let high = this.sortedNames.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (this.compare(this.sortedNames[middle]!, name) <= 0) low = middle + 1;
-      else high = middle;
+      if (holds(this.sortedNames[middle]!)) high = middle;
+      else low = middle + 1;
     }
     return low;
   }
