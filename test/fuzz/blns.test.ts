@@ -14,8 +14,8 @@ import type { ChatClient } from '../../src/net/client.ts';
 import { RequestError } from '../../src/net/errors.ts';
 import type { ChatMessage } from '../../src/net/schema.ts';
 import { validatePassword, validateUsername } from '../../src/server/accounts/index.ts';
-import { type TestServer, startTestServer } from '../helpers/harness.ts';
-import { assertUsable, inbox, sendBody } from './text-helpers.ts';
+import type { TestServer } from '../helpers/harness.ts';
+import { assertUsable, sendBody, startChatPair } from './text-helpers.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BLNS_PATH = resolve(REPO_ROOT, process.env.SECURECHAT_BLNS ?? '../shared/corpora/blns.json');
@@ -56,16 +56,10 @@ if (!existsSync(BLNS_PATH)) {
   describe('BLNS over the wire', () => {
     let harness: TestServer;
     let alice: ChatClient;
-    let bob: ChatClient;
     let bobInbox: Map<number, ChatMessage>;
 
     before(async () => {
-      harness = await startTestServer({ messageRate: { burst: 1e6, perSecond: 1e6 }, handshakeRate: { burst: 1e6, perSecond: 1e6 } });
-      alice = await harness.client();
-      await alice.register('alice', PASSWORD);
-      bob = await harness.client();
-      await bob.register('bob', PASSWORD);
-      bobInbox = inbox(bob);
+      ({ harness, alice, bobInbox } = await startChatPair(PASSWORD));
     });
     after(() => harness.cleanup());
 

@@ -6,9 +6,26 @@ import assert from 'node:assert/strict';
 import type { ChatClient } from '../../src/net/client.ts';
 import { RequestError } from '../../src/net/errors.ts';
 import type { ChatMessage } from '../../src/net/schema.ts';
-import { waitFor } from '../helpers/harness.ts';
+import { type TestServer, startTestServer, waitFor } from '../helpers/harness.ts';
 
 export type BodyOutcome = { stored: ChatMessage } | { refused: RequestError };
+
+/** A server whose rate limits stay out of the way, alice who sends and bob who receives, both registered. */
+export interface ChatPair {
+  harness: TestServer;
+  alice: ChatClient;
+  /** What bob has received live, by message id. */
+  bobInbox: Map<number, ChatMessage>;
+}
+
+export async function startChatPair(password: string): Promise<ChatPair> {
+  const harness = await startTestServer({ messageRate: { burst: 1e6, perSecond: 1e6 }, handshakeRate: { burst: 1e6, perSecond: 1e6 } });
+  const alice = await harness.client();
+  await alice.register('alice', password);
+  const bob = await harness.client();
+  await bob.register('bob', password);
+  return { harness, alice, bobInbox: inbox(bob) };
+}
 
 /** Collects what `client` receives live, by message id. */
 export function inbox(client: ChatClient): Map<number, ChatMessage> {

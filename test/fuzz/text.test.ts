@@ -10,9 +10,9 @@ import type { ChatClient } from '../../src/net/client.ts';
 import { RequestError } from '../../src/net/errors.ts';
 import { MAX_BODY_BYTES } from '../../src/net/limits.ts';
 import type { ChatMessage } from '../../src/net/schema.ts';
-import { type TestServer, startTestServer } from '../helpers/harness.ts';
+import type { TestServer } from '../helpers/harness.ts';
 import { RawClient, closedWithin } from './raw-client.ts';
-import { type BodyOutcome, assertUsable, inbox, sendBody } from './text-helpers.ts';
+import { type BodyOutcome, assertUsable, sendBody, startChatPair } from './text-helpers.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -48,17 +48,11 @@ const REFUSED: Array<[string, string, string]> = [
 describe('hostile text over the wire', () => {
   let harness: TestServer;
   let alice: ChatClient;
-  let bob: ChatClient;
   let bobInbox: Map<number, ChatMessage>;
   const stored: ChatMessage[] = [];
 
   before(async () => {
-    harness = await startTestServer({ messageRate: { burst: 1e6, perSecond: 1e6 }, handshakeRate: { burst: 1e6, perSecond: 1e6 } });
-    alice = await harness.client();
-    await alice.register('alice', PASSWORD);
-    bob = await harness.client();
-    await bob.register('bob', PASSWORD);
-    bobInbox = inbox(bob);
+    ({ harness, alice, bobInbox } = await startChatPair(PASSWORD));
   });
   after(() => harness.cleanup());
 
